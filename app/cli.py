@@ -1,0 +1,53 @@
+"""The `vigie` command: serve, migrate, demo, devices, and the areas' own commands."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from app import migrations_state
+from app.auth.admin_token import ensure_admin_token, token_path
+from app.config import Settings
+from app.db import engine_from_settings
+
+cli = typer.Typer(
+    help="vigie: the evidence service of a health-data datacenter.", no_args_is_help=True
+)
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database schema to the newest migration."""
+    settings = Settings()
+    engine = engine_from_settings(settings)
+    try:
+        migrations_state.upgrade(engine)
+    finally:
+        engine.dispose()
+    typer.echo("database at the newest migration")
+
+
+@cli.command()
+def serve(
+    host: str | None = typer.Option(None, help="Address to bind (default VIGIE_HOST)."),
+    port: int | None = typer.Option(None, help="Port (default VIGIE_PORT)."),
+    workers: int = typer.Option(1, min=1, help="Worker processes."),
+) -> None:
+    """Serve the API (and the UI) with uvicorn."""
+    settings = Settings()
+    token, generated = ensure_admin_token(settings)
+    if generated:
+        typer.echo(f"admin token (shown once, kept in {token_path(settings)}): {token}")
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level="info",
+    )
+
+
+def main() -> None:
+    """Entry point of the `vigie` script."""
+    cli()

@@ -1,0 +1,62 @@
+"""Engine and session factory; one transaction per request, committed before the answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import Settings
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling is disabled so that BEGIN is ours: SAVEPOINTs then
+    # work (the SQLAlchemy "serializable isolation / savepoints" recipe) and every write
+    # transaction takes the write lock up front (BEGIN IMMEDIATE) instead of failing with
+    # SQLITE_BUSY when it upgrades a read lock.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """Create the engine for a URL, with the SQLite settings vigie relies on."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def engine_from_settings(settings: Settings) -> Engine:
+    """The engine that the settings describe."""
+    if settings.database_url is None:
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    return make_engine(settings.sqlalchemy_url, pool_size=settings.db_pool_size)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Yield a session, commit when the work succeeded, roll back otherwise."""
+    with factory() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,97 @@
+"""Append facts to the ledger and read them back; nothing here updates or deletes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from app.errors import NotFound
+from app.ledger.encoding import entry_bytes, leaf_hash
+from app.ledger.models import LedgerEntry, LedgerHead
+
+
+@dataclass(frozen=True)
+class NewFact:
+    """A fact to append: dotted type name, who caused it, and its content."""
+
+    type: str
+    actor: dict[str, Any]
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Appended:
+    """Where a fact landed in the log."""
+
+    index: int
+    leaf_hash: bytes
+
+
+def append_many(
+    session: Session, facts: Sequence[NewFact], *, recorded_at: datetime | None = None
+) -> list[Appended]:
+    """Append facts in order and return their indexes; call it last in the transaction.
+
+    Incrementing the head row takes its lock (row lock on PostgreSQL, the write lock on
+    SQLite) until commit, so concurrent writers get consecutive, never reused, indexes and
+    commit in index order, as Certificate Transparency logs require.
+    """
+    if not facts:
+        return []
+    moment = recorded_at or datetime.now(UTC)
+    size = session.execute(
+        update(LedgerHead)
+        .where(LedgerHead.id == 1)
+        .values(size=LedgerHead.size + len(facts))
+        .returning(LedgerHead.size)
+    ).scalar_one()
+    start = size - len(facts)
+    rows = []
+    out = []
+    for offset, fact in enumerate(facts):
+        index = start + offset
+        data = entry_bytes(
+            index=index, type=fact.type, recorded_at=moment, actor=fact.actor, body=fact.body
+        )
+        digest = leaf_hash(data)
+        rows.append(
+            {
+                "index": index,
+                "type": fact.type,
+                "recorded_at": moment,
+                "entry": data,
+                "leaf_hash": digest,
+            }
+        )
+        out.append(Appended(index=index, leaf_hash=digest))
+    session.execute(insert(LedgerEntry), rows)
+    return out
+
+
+def append(session: Session, fact: NewFact, *, recorded_at: datetime | None = None) -> Appended:
+    """Append one fact."""
+    return append_many(session, [fact], recorded_at=recorded_at)[0]
+
+
+def size(session: Session) -> int:
+    """Number of facts in the log."""
+    return session.execute(select(LedgerHead.size).where(LedgerHead.id == 1)).scalar_one()
+
+
+def get(session: Session, index: int) -> LedgerEntry:
+    """The fact at an index."""
+    entry = session.get(LedgerEntry, index)
+    if entry is None:
+        raise NotFound(f"no fact at index {index}")
+    return entry
+
+
+def decode(entry: LedgerEntry) -> dict[str, Any] | None:
+    """The fact's content as JSON, or None when it was redacted."""
+    return None if entry.entry is None else orjson.loads(entry.entry)

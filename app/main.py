@@ -1,0 +1,60 @@
+"""The FastAPI application factory: settings, database, error handling and every router."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import http_errors
+from app.auth.admin_token import ensure_admin_token
+from app.auth.policy import public
+from app.body_limit import BodyLimitMiddleware
+from app.config import Settings
+from app.db import engine_from_settings, session_factory
+from app.health.router import router as health_router
+from app.topology.router import router as topology_router
+
+ROUTERS = [health_router, topology_router]
+
+
+def create_app(
+    settings: Settings | None = None, *, sessions: sessionmaker[Session] | None = None
+) -> FastAPI:
+    """Build the app; the engine is made in the lifespan unless `sessions` is given (tests)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if sessions is not None:
+            app.state.session_factory = sessions
+            yield
+            return
+        engine = engine_from_settings(settings)
+        app.state.session_factory = session_factory(engine)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="vigie",
+        summary="Evidence service for certified health-data datacenters.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.admin_token = ensure_admin_token(settings)[0]
+    http_errors.install(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    for router in ROUTERS:
+        app.include_router(router)
+
+    @app.get("/", include_in_schema=False, dependencies=[public()])
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app

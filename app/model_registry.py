@@ -1,0 +1,11 @@
+"""Imports every area's tables so that Alembic and the drift test see the whole schema."""
+
+from __future__ import annotations
+
+from app.ledger import models as ledger_models
+from app.orm import Base
+from app.topology import models as topology_models
+
+metadata = Base.metadata
+
+__all__ = ["ledger_models", "metadata", "topology_models"]

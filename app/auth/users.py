@@ -36,9 +36,14 @@ def get_user(session: Session, *, username: str) -> User:
     return user
 
 
-def list_users(session: Session) -> list[User]:
-    """Every account, by username."""
-    return list(session.scalars(select(User).order_by(User.username)))
+def list_users(session: Session) -> list[tuple[User, str | None]]:
+    """Every account with its tenant's code, by username."""
+    rows = session.execute(
+        select(User, Tenant.code)
+        .outerjoin(Tenant, Tenant.id == User.tenant_id)
+        .order_by(User.username)
+    )
+    return [(user, code) for user, code in rows]
 
 
 def check_password(password: str, *, min_length: int) -> None:

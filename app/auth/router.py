@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
@@ -16,7 +17,7 @@ from app.deps import SessionDep, SettingsDep
 from app.http_errors import error_response
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
-REFUSED = {401: {"description": "Credentials refused."}}
+REFUSED: dict[int | str, dict[str, Any]] = {401: {"description": "Credentials refused."}}
 
 
 def _client(request: Request) -> str | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import CTE, ColumnElement, Select, false, or_, select, union
 from sqlalchemy.orm import aliased
@@ -38,7 +38,7 @@ from app.topology.models import (
     Zone,
 )
 
-T = TypeVar("T", bound=tuple[Any, ...])
+Ts = TypeVarTuple("Ts")
 
 # Roles that see every row; any other role (tenant auditor aside) sees none.
 STAFF = frozenset({Role.admin, Role.security, Role.auditor})
@@ -64,19 +64,19 @@ class TenantView:
         )
 
     @cached_property
-    def reach_zones(self) -> Select[tuple[int]]:
+    def reach_zones(self) -> Select[int]:
         """The tenant's zones from which its racks can be reached."""
         return select(Zone.id).where(
             Zone.id.in_(select(self.zones.c.id)), Zone.kind.in_(REACH_KINDS)
         )
 
     @cached_property
-    def doors(self) -> Select[tuple[int]]:
+    def doors(self) -> Select[int]:
         """Doors into the reach zones (their readers also record the exits)."""
         return select(Door.id).where(Door.to_zone_id.in_(self.reach_zones))
 
     @cached_property
-    def groups(self) -> Select[tuple[int | None]]:
+    def groups(self) -> Select[int | None]:
         """Groups holding an access right to a reach zone."""
         return select(AccessRight.group_id).where(AccessRight.zone_id.in_(self.reach_zones))
 
@@ -112,7 +112,7 @@ RULES: dict[type[Any], Rule] = {
 }
 
 
-def scoped(stmt: Select[T], model: type[Any], principal: Principal) -> Select[T]:
+def scoped(stmt: Select[*Ts], model: type[Any], principal: Principal) -> Select[*Ts]:
     """`stmt` (a select over `model`) limited to the rows of `model` the principal may see."""
     if principal.role in STAFF:
         return stmt

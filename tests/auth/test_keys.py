@@ -31,7 +31,7 @@ def test_first_run_creates_a_private_key_file_then_reuses_it(tmp_path: Path) -> 
 def test_a_key_from_the_settings_is_used_and_nothing_is_written(tmp_path: Path) -> None:
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
-    settings = Settings(var_dir=tmp_path / "var", jwt_private_key=pem)  # type: ignore[arg-type]
+    settings = Settings(var_dir=tmp_path / "var", jwt_private_key=pem)
     assert raw(signing_key(settings)) == raw(key)
     assert not (tmp_path / "var").exists()
 
@@ -40,6 +40,6 @@ def test_a_key_of_another_kind_is_refused(tmp_path: Path) -> None:
     pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
         Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
     )
-    settings = Settings(var_dir=tmp_path, jwt_private_key=pem.decode())  # type: ignore[arg-type]
+    settings = Settings(var_dir=tmp_path, jwt_private_key=pem.decode())
     with pytest.raises(ValueError, match="Ed25519"):
         signing_key(settings)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import func, inspect, select
@@ -29,6 +29,11 @@ from app.topology.models import (
 )
 from tests.auth import factories as f
 
+R = TypeVar("R")
+
+
+ALL_MODELS: list[type[Any]] = [*RULES, Workstation]
+
 
 @dataclass
 class Campus:
@@ -38,14 +43,14 @@ class Campus:
     a: Tenant | None = None
     b: Tenant | None = None
 
-    def see(self, row: Any) -> Any:
+    def see(self, row: R) -> R:
         """Mark a row as one tenant A must see."""
         key = inspect(row).identity
         self.expected.setdefault(type(row), set()).add(key)
         return row
 
 
-def add(session: Session, row: Any) -> Any:
+def add(session: Session, row: R) -> R:
     """Insert a row and return it with its id."""
     session.add(row)
     session.flush()
@@ -192,7 +197,7 @@ def test_the_other_tenant_sees_its_own_servers_only(session: Session) -> None:
 def test_staff_roles_see_everything(session: Session, role: Role) -> None:
     campus(session)
     staff = Principal(kind="user", subject="s", role=role)
-    for model in [*RULES, Workstation]:
+    for model in ALL_MODELS:
         total = session.scalar(select(func.count()).select_from(model))
         assert len(keys(session, model, staff)) == total
 
@@ -207,7 +212,7 @@ def test_staff_roles_see_everything(session: Session, role: Role) -> None:
 )
 def test_other_principals_see_nothing(session: Session, principal: Principal) -> None:
     campus(session)
-    for model in [*RULES, Workstation]:
+    for model in ALL_MODELS:
         assert keys(session, model, principal) == set()
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal, Role
-from app.auth.tokens import decode
+from app.auth.tokens import PROVIDER_REQUIRED_CLAIMS, decode
 from app.config import Settings
 from app.errors import Unauthenticated, Unavailable
 from app.topology.models import Tenant
@@ -44,7 +44,9 @@ class JwksClient(PyJWKClient):
 
 
 def _claim(claims: dict[str, Any], name: str) -> Any:
-    """A claim by name; dots reach into objects (Keycloak's `realm_access.roles`)."""
+    """A claim by name, or by a dotted path into objects (Keycloak's `realm_access.roles`)."""
+    if name in claims:
+        return claims[name]
     value: Any = claims
     for part in name.split("."):
         value = value.get(part) if isinstance(value, dict) else None
@@ -54,10 +56,9 @@ def _claim(claims: dict[str, Any], name: str) -> Any:
 class OidcVerifier:
     """Turns a provider's access token into a principal: roles and tenant from its claims."""
 
-    def __init__(self, settings: Settings) -> None:
-        assert settings.oidc_issuer is not None and settings.oidc_audience is not None
-        self.issuer = settings.oidc_issuer
-        self._audience = settings.oidc_audience
+    def __init__(self, settings: Settings, *, issuer: str, audience: str) -> None:
+        self.issuer = issuer
+        self._audience = audience
         self._algorithms = settings.oidc_algorithms
         self._leeway_s = settings.jwt_leeway_s
         self._roles_claim = settings.oidc_roles_claim
@@ -72,7 +73,9 @@ class OidcVerifier:
     @classmethod
     def from_settings(cls, settings: Settings) -> OidcVerifier | None:
         """The verifier, or None when no provider is configured."""
-        return cls(settings) if settings.oidc_issuer is not None else None
+        if settings.oidc_issuer is None or settings.oidc_audience is None:
+            return None
+        return cls(settings, issuer=settings.oidc_issuer, audience=settings.oidc_audience)
 
     def principal(self, session: Session, token: str) -> Principal:
         """The caller a valid provider token names, or Unauthenticated."""
@@ -89,6 +92,7 @@ class OidcVerifier:
             audience=self._audience,
             issuer=self.issuer,
             leeway_s=self._leeway_s,
+            required=PROVIDER_REQUIRED_CLAIMS,
         )["payload"]
         role = self._role(claims)
         tenant_id = self._tenant_id(session, claims) if role is Role.tenant_auditor else None

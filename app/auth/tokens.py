@@ -24,7 +24,10 @@ ALGORITHM = "EdDSA"
 # token, nor the reverse. "at+jwt" is RFC 9068's type of access tokens.
 ACCESS = "at+jwt"
 REFRESH = "rt+jwt"
+# vigie's own tokens carry every registered claim; identity providers vary (many omit
+# nbf and jti), so theirs need only these.
 REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"]
+PROVIDER_REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
 
 
 def decode(
@@ -35,6 +38,7 @@ def decode(
     audience: str,
     issuer: str,
     leeway_s: int,
+    required: list[str],
 ) -> dict[str, Any]:
     """Verify a JWT's signature and registered claims; every failure is a 401."""
     try:
@@ -45,7 +49,7 @@ def decode(
             audience=audience,
             issuer=issuer,
             leeway=leeway_s,
-            options={"require": REQUIRED_CLAIMS},
+            options={"require": required},
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthenticated("token expired") from exc
@@ -123,6 +127,7 @@ class TokenSigner:
             audience=self.audience,
             issuer=self.issuer,
             leeway_s=self._leeway_s,
+            required=REQUIRED_CLAIMS,
         )
         if decoded["header"].get("typ") != typ:
             raise Unauthenticated("wrong kind of token")

@@ -145,6 +145,36 @@ def test_provider_tokens_with_bad_claims_are_refused(
     assert client.get(ME, headers=bearer(idp_token(**claims))).status_code == 401
 
 
+def test_provider_tokens_need_few_claims_and_namespaced_ones_work(
+    settings: Settings, sessions: sessionmaker[Session], jwks_file: Path
+) -> None:
+    # Auth0-style: no nbf, no jti, roles under a URL-named claim holding dots.
+    claim = "https://vigie.example/roles"
+    with oidc_client(
+        settings, sessions, oidc_jwks_file=jwks_file, oidc_roles_claim=claim
+    ) as client:
+        now = datetime.now(UTC)
+        token = jwt.encode(
+            {
+                "iss": ISSUER,
+                "aud": AUDIENCE,
+                "sub": "u",
+                "iat": now,
+                "exp": now + timedelta(minutes=1),
+                claim: ["security"],
+            },
+            KEY,
+            algorithm="ES256",
+            headers={"kid": "k1"},
+        )
+        assert client.get(ME, headers=bearer(token)).json()["role"] == "security"
+        for missing in ["exp", "iat", "sub", "aud"]:
+            claims = jwt.decode(token, options={"verify_signature": False})
+            del claims[missing]
+            partial = jwt.encode(claims, KEY, algorithm="ES256", headers={"kid": "k1"})
+            assert client.get(ME, headers=bearer(partial)).status_code == 401
+
+
 def test_tokens_not_signed_by_the_provider_are_refused(client: TestClient) -> None:
     stranger = ec.generate_private_key(ec.SECP256R1())
     assert client.get(ME, headers=bearer(idp_token(key=stranger))).status_code == 401

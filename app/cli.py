@@ -7,12 +7,14 @@ import uvicorn
 
 from app import migrations_state
 from app.auth.admin_token import ensure_admin_token, token_path
+from app.auth.cli import users
 from app.config import Settings
 from app.db import engine_from_settings
 
 cli = typer.Typer(
     help="vigie: the evidence service of a health-data datacenter.", no_args_is_help=True
 )
+cli.add_typer(users, name="users")
 
 
 @cli.command()

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated, Self
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.auth.principal import Role
+
+# Algorithms an identity provider may sign with: asymmetric only, so that a public key can
+# never serve as an HMAC secret, and never "none".
+OIDC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"})
 
 
 class Settings(BaseSettings):
@@ -37,6 +45,119 @@ class Settings(BaseSettings):
     max_batch: int = Field(1000, ge=1, le=10_000, description="Most events in one batch.")
     max_body_bytes: int = Field(2_000_000, ge=1024, description="Largest request body.")
     db_pool_size: int = Field(10, ge=1, description="Connections kept per worker (PostgreSQL).")
+
+    jwt_private_key: SecretStr | None = Field(
+        None,
+        description="PEM (PKCS8) Ed25519 private key signing vigie's tokens; generated into "
+        "var/jwt_ed25519.pem (mode 0600) on first run when unset.",
+    )
+    jwt_issuer: str = Field("vigie", min_length=1, description="`iss` of vigie's tokens.")
+    jwt_audience: str = Field("vigie", min_length=1, description="`aud` of vigie's tokens.")
+    jwt_leeway_s: int = Field(
+        10, ge=0, le=120, description="Clock difference tolerated on exp, nbf and iat."
+    )
+    access_token_ttl_s: int = Field(900, ge=60, le=3600, description="Lifetime of an access token.")
+    refresh_token_ttl_s: int = Field(
+        43_200,
+        ge=300,
+        description="Lifetime of a login session: its refresh tokens, rotated on each use, "
+        "all expire this long after the login.",
+    )
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed logins in a row that lock an account."
+    )
+    login_lockout_minutes: int = Field(
+        15, ge=1, description="How long a locked account refuses every login."
+    )
+    password_min_length: int = Field(12, ge=8, description="Shortest password accepted.")
+    password_hash_time_cost: int = Field(
+        3, ge=1, description="Argon2id passes (RFC 9106 low-memory profile: 3)."
+    )
+    password_hash_memory_kib: int = Field(
+        65_536,
+        ge=64,
+        description="Argon2id memory in KiB (RFC 9106 low-memory profile: 65536); hashes made "
+        "with other costs are upgraded at the next login.",
+    )
+
+    oidc_issuer: str | None = Field(
+        None, description="`iss` of an external identity provider whose tokens are accepted."
+    )
+    oidc_audience: str | None = Field(
+        None, description="`aud` the identity provider puts in tokens meant for vigie."
+    )
+    oidc_jwks_url: str | None = Field(
+        None, description="URL of the provider's JWKS (https, or http on loopback)."
+    )
+    oidc_jwks_file: Path | None = Field(
+        None, description="JWKS file of the provider, for air-gapped sites (instead of a URL)."
+    )
+    oidc_jwks_cache_s: int = Field(
+        300, ge=1, description="How long fetched provider keys are reused."
+    )
+    oidc_algorithms: Annotated[list[str], NoDecode] = Field(
+        ["RS256", "ES256", "EdDSA"],
+        description="Comma-separated algorithms accepted from the provider (asymmetric only).",
+    )
+    oidc_roles_claim: str = Field(
+        "roles", description="Claim (string or list) naming the caller's roles."
+    )
+    oidc_role_map: dict[str, Role] = Field(
+        {},
+        description="JSON object mapping provider role names to vigie roles, e.g. "
+        '{"dc-auditors": "auditor"}; empty: the claim holds vigie role names.',
+    )
+    oidc_tenant_claim: str = Field(
+        "vigie_tenant", description="Claim holding a tenant auditor's tenant code."
+    )
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        [], description="Comma-separated origins allowed by CORS; empty (default): none."
+    )
+    behind_tls: bool = Field(
+        False,
+        description="Clients reach vigie over HTTPS (directly or through a proxy): answers "
+        "carry Strict-Transport-Security.",
+    )
+
+    @field_validator("oidc_algorithms", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("oidc_algorithms")
+    @classmethod
+    def _asymmetric_only(cls, value: list[str]) -> list[str]:
+        refused = sorted(set(value) - OIDC_ALGORITHMS)
+        if refused or not value:
+            raise ValueError(f"accepted algorithms: {sorted(OIDC_ALGORITHMS)}; got {value}")
+        return value
+
+    @field_validator("oidc_role_map")
+    @classmethod
+    def _people_roles_only(cls, value: dict[str, Role]) -> dict[str, Role]:
+        if Role.device in value.values():
+            raise ValueError("the device role is for machine credentials, never for people")
+        return value
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Self:
+        if self.oidc_issuer is None:
+            return self
+        if not self.oidc_audience:
+            raise ValueError("VIGIE_OIDC_AUDIENCE is required with VIGIE_OIDC_ISSUER")
+        if (self.oidc_jwks_url is None) == (self.oidc_jwks_file is None):
+            raise ValueError("set exactly one of VIGIE_OIDC_JWKS_URL and VIGIE_OIDC_JWKS_FILE")
+        if self.oidc_issuer == self.jwt_issuer:
+            raise ValueError("VIGIE_OIDC_ISSUER must differ from VIGIE_JWT_ISSUER")
+        if self.oidc_jwks_url is not None:
+            url = urlsplit(self.oidc_jwks_url)
+            loopback = url.hostname in {"127.0.0.1", "::1", "localhost"}
+            if url.scheme != "https" and not (url.scheme == "http" and loopback):
+                raise ValueError("VIGIE_OIDC_JWKS_URL must use https (http only on loopback)")
+        return self
 
     @cached_property
     def sqlalchemy_url(self) -> str:

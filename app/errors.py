@@ -55,3 +55,10 @@ class TooLarge(VigieError):
 
     status_code = 413
     code = "too_large"
+
+
+class Unavailable(VigieError):
+    """A service vigie depends on (an identity provider, a store) cannot be reached now."""
+
+    status_code = 503
+    code = "unavailable"

@@ -13,13 +13,18 @@ from app.errors import VigieError
 log = logging.getLogger(__name__)
 
 
-def _vigie_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, VigieError)
+def error_response(exc: VigieError) -> JSONResponse:
+    """The JSON answer of a domain error, for routes that answer one without raising."""
     body: dict[str, object] = {"detail": exc.message, "code": exc.code}
     if exc.details is not None:
         body["details"] = exc.details
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+def _vigie_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, VigieError)
+    return error_response(exc)
 
 
 def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -6,19 +6,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import http_errors
-from app.auth.admin_token import ensure_admin_token
+from app.auth.bearer import Authenticator
+from app.auth.passwords import Passwords
 from app.auth.policy import public
+from app.auth.router import router as auth_router
+from app.auth.tokens import TokenSigner
 from app.body_limit import BodyLimitMiddleware
 from app.config import Settings
 from app.db import engine_from_settings, session_factory
 from app.health.router import router as health_router
+from app.security_headers import SecurityHeadersMiddleware
 from app.topology.router import router as topology_router
 
-ROUTERS = [health_router, topology_router]
+ROUTERS = [health_router, auth_router, topology_router]
 
 
 def create_app(
@@ -47,9 +52,20 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.admin_token = ensure_admin_token(settings)[0]
+    app.state.tokens = TokenSigner.from_settings(settings)
+    app.state.passwords = Passwords.from_settings(settings)
+    app.state.authenticator = Authenticator.from_settings(settings, app.state.tokens)
     http_errors.install(app)
+    # Added innermost first: security headers wrap everything, even 413s and CORS answers.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.behind_tls)
     for router in ROUTERS:
         app.include_router(router)
 

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app.auth.bearer import Authenticator
 from app.auth.principal import Principal, Role
+from app.deps import SessionDep
 from app.errors import Forbidden, Unauthenticated
 
 _bearer = HTTPBearer(auto_error=False)
-
-
-def authenticate_bearer(request: Request, token: str) -> Principal:
-    """Resolve a bearer token to a principal (the admin token for now)."""
-    expected: str = request.app.state.admin_token
-    if hmac.compare_digest(token.encode(), expected.encode()):
-        return Principal(kind="admin_token", subject="admin-token", role=Role.admin)
-    raise Unauthenticated("invalid bearer token")
 
 
 class Policy:
@@ -33,12 +26,14 @@ class Policy:
         self,
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        session: SessionDep,
     ) -> Principal | None:
         if self.public:
             return None
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise Unauthenticated("a bearer token is required")
-        principal = authenticate_bearer(request, credentials.credentials)
+        authenticator: Authenticator = request.app.state.authenticator
+        principal = authenticator.authenticate(session, credentials.credentials)
         if principal.role not in self.roles:
             raise Forbidden(f"role {principal.role} may not call this endpoint")
         return principal
@@ -53,8 +48,11 @@ def allow(*roles: Role) -> Any:
 
 
 def public() -> Any:
-    """Dependency for the few routes anyone may call (health probes)."""
+    """Dependency for the few routes anyone may call (health probes, login)."""
     return Depends(Policy(frozenset(), public=True))
 
 
 AdminOnly = Annotated[Principal, allow(Role.admin)]
+# Any person signed in, whatever their role (their own profile, for instance).
+PEOPLE = (Role.admin, Role.security, Role.auditor, Role.tenant_auditor)
+SignedIn = Annotated[Principal, allow(*PEOPLE)]

@@ -21,7 +21,7 @@ class Role(StrEnum):
 class Principal:
     """An authenticated caller."""
 
-    kind: str  # "admin_token", "user" or "device"
+    kind: str  # "admin_token", "user", "oidc", "device" or "system"
     subject: str
     role: Role
     tenant_id: int | None = None

@@ -9,10 +9,15 @@ from app import migrations_state
 from app.auth.admin_token import ensure_admin_token, token_path
 from app.config import Settings
 from app.db import engine_from_settings
+from app.demo.cli import demo
+from app.topology.cli import devices
 
 cli = typer.Typer(
     help="vigie: the evidence service of a health-data datacenter.", no_args_is_help=True
 )
+
+cli.add_typer(devices, name="devices")
+cli.command()(demo)
 
 
 @cli.command()

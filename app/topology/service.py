@@ -66,7 +66,7 @@ def _check_unique(session: Session, spec: EntitySpec, row: Any) -> None:
             query = query.where(spec.model.id != row.id)  # type: ignore[attr-defined]
         if session.scalar(query.limit(1)) is not None:
             named = ", ".join(f"{column} {value!r}" for column, value in values.items())
-            raise Conflict(f"a {spec.name} with {named} already exists")
+            raise Conflict(f"{named} is already taken by another {spec.name}")
 
 
 def _validate(session: Session, spec: EntitySpec, row: Any) -> None:
@@ -78,11 +78,12 @@ def _validate(session: Session, spec: EntitySpec, row: Any) -> None:
         _check_unique(session, spec, row)
 
 
-def _flush(session: Session, spec: EntitySpec, row: Any) -> None:
+def _flush(session: Session, spec: EntitySpec, entity_id: int) -> None:
     try:
         session.flush()
     except StaleDataError as exc:
-        raise Conflict(f"{spec.name} {row.id} was changed meanwhile; reload it") from exc
+        # The failed flush expired the row: name it by the id taken before.
+        raise Conflict(f"{spec.name} {entity_id} was changed meanwhile; reload it") from exc
 
 
 def _record(
@@ -131,14 +132,18 @@ def create_entity(
     """Validate and store a new entity, and record the fact."""
     values = data.model_dump()
     items = values.pop(spec.collection.field) if spec.collection is not None else None
-    row = spec.model(**values, version=1)
-    _validate(session, spec, row)
-    session.add(row)
-    _flush(session, spec, row)
-    if spec.collection is not None and items is not None:
-        spec.collection.store(session, row, items)
-    out = _read(session, spec, row)
-    _record(session, spec, "created", actor, {"id": row.id, "values": out.model_dump(mode="json")})
+    # A savepoint: a refused change leaves the caller's session as it was, so a caller that
+    # carries on (the demo loader, a test) never flushes half of it.
+    with session.begin_nested():
+        row = spec.model(**values, version=1)
+        _validate(session, spec, row)
+        session.add(row)
+        session.flush()
+        if spec.collection is not None and items is not None:
+            spec.collection.store(session, row, items)
+        out = _read(session, spec, row)
+        body = {"id": row.id, "values": out.model_dump(mode="json")}
+        _record(session, spec, "created", actor, body)
     return out
 
 
@@ -162,22 +167,23 @@ def update_entity(
         return before
     values = data.model_dump(exclude_unset=True)
     collection = spec.collection.field if spec.collection is not None else None
-    for name in changed:
-        if name != collection:
-            setattr(row, name, values[name])
-    _validate(session, spec, row)
-    row.version += 1
-    _flush(session, spec, row)
-    if spec.collection is not None and collection in changed:
-        spec.collection.store(session, row, values[collection])
-    out = _read(session, spec, row)
-    body = {
-        "id": row.id,
-        "values": out.model_dump(mode="json"),
-        "changed": changed,
-        "previous": {name: old[name] for name in changed},
-    }
-    _record(session, spec, "updated", actor, body)
+    with session.begin_nested():  # see create_entity
+        for name in changed:
+            if name != collection:
+                setattr(row, name, values[name])
+        _validate(session, spec, row)
+        row.version += 1
+        _flush(session, spec, entity_id)
+        if spec.collection is not None and collection in changed:
+            spec.collection.store(session, row, values[collection])
+        out = _read(session, spec, row)
+        body = {
+            "id": entity_id,
+            "values": out.model_dump(mode="json"),
+            "changed": changed,
+            "previous": {name: old[name] for name in changed},
+        }
+        _record(session, spec, "updated", actor, body)
     return out
 
 
@@ -193,12 +199,12 @@ def delete_entity(
     row = _load(session, spec, entity_id)
     _expect_version(spec, row, expected_version)
     before = _read(session, spec, row)
-    check_unreferenced(session, row, f"{spec.name} {row.id}")
-    session.delete(row)
-    _flush(session, spec, row)
-    _record(
-        session, spec, "deleted", actor, {"id": entity_id, "values": before.model_dump(mode="json")}
-    )
+    check_unreferenced(session, row, f"{spec.name} {entity_id}")
+    with session.begin_nested():  # see create_entity
+        session.delete(row)
+        _flush(session, spec, entity_id)
+        body = {"id": entity_id, "values": before.model_dump(mode="json")}
+        _record(session, spec, "deleted", actor, body)
 
 
 def is_empty(session: Session, *, specs: Iterable[EntitySpec]) -> bool:

@@ -31,7 +31,7 @@ from app.topology.models import (
 PARENT_KINDS: dict[str, frozenset[str | None]] = {
     "outside": frozenset({None}),
     "building": frozenset({None, "outside"}),
-    "area": frozenset({None, "outside", "building", "floor"}),
+    "area": frozenset({None, "outside", "building", "floor", "area"}),
     "floor": frozenset({"building"}),
     "room": frozenset({"building", "floor", "area"}),
     "airlock": frozenset({"building", "floor", "room", "area"}),
@@ -57,21 +57,25 @@ def check_zone(session: Session, zone: Zone) -> None:
     allowed = PARENT_KINDS[zone.kind]
     if zone.parent_id is None:
         if None not in allowed:
-            raise Invalid(f"a {zone.kind} zone needs a parent ({_kinds(allowed)})")
+            raise Invalid(f"a zone of kind {zone.kind} needs a parent ({_kinds(allowed)})")
     else:
         parent = _zone(session, zone.parent_id)
         if parent.site_id != zone.site_id:
             raise Invalid(f"parent zone {parent.code} is in another site")
         if parent.kind not in allowed:
             raise Invalid(
-                f"a {zone.kind} zone cannot be inside a {parent.kind} ({_kinds(allowed)})"
+                f"a zone of kind {zone.kind} cannot be inside zone {parent.code} of kind"
+                f" {parent.kind} ({_kinds(allowed)})"
             )
         _check_no_cycle(session, zone, parent)
     if zone.id is None:
         return
     for child in session.scalars(select(Zone).where(Zone.parent_id == zone.id)):
         if zone.kind not in PARENT_KINDS[child.kind]:
-            raise Conflict(f"zone {child.code} (a {child.kind}) cannot be inside a {zone.kind}")
+            raise Conflict(
+                f"zone {child.code} of kind {child.kind} cannot be inside"
+                f" a zone of kind {zone.kind}"
+            )
     if zone.kind != "rack" and _exists(
         session, select(Server.id).where(Server.rack_zone_id == zone.id)
     ):
@@ -127,7 +131,7 @@ def check_airlock(session: Session, airlock: Airlock) -> None:
     """An airlock zone between an outer and an inner door that both open onto it."""
     zone = _zone(session, airlock.zone_id)
     if zone.kind != "airlock":
-        raise Invalid(f"zone {zone.code} is a {zone.kind}, not an airlock")
+        raise Invalid(f"zone {zone.code} is of kind {zone.kind}, not airlock")
     if airlock.outer_door_id == airlock.inner_door_id:
         raise Invalid("an airlock has two different doors")
     for role, door_id in (("outer", airlock.outer_door_id), ("inner", airlock.inner_door_id)):
@@ -154,7 +158,7 @@ def check_server(session: Session, server: Server) -> None:
     """Servers are mounted in racks."""
     zone = _zone(session, server.rack_zone_id)
     if zone.kind != "rack":
-        raise Invalid(f"zone {zone.code} is a {zone.kind}; servers go in rack zones")
+        raise Invalid(f"zone {zone.code} is of kind {zone.kind}; servers go in rack zones")
 
 
 def _check_validity(row: Badge | AccessRight) -> None:

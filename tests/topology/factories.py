@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,8 +25,11 @@ from app.topology.entities import (
     ZONE,
 )
 from app.topology.registry import EntitySpec
+from tests.conftest import ADMIN
 
 ACTOR = Principal(kind="user", subject="tester", role=Role.admin)
+API = "/api/v1/topology"
+KEY = base64.b64encode(bytes(range(32))).decode()  # a well-formed public key
 _serial = itertools.count(1)
 
 
@@ -139,3 +144,10 @@ def facts(session: Session, prefix: str = "topology.") -> list[dict[str, Any]]:
         select(LedgerEntry).where(LedgerEntry.type.startswith(prefix)).order_by(LedgerEntry.index)
     )
     return [fact for entry in session.scalars(query) if (fact := decode(entry)) is not None]
+
+
+def post(client: TestClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Create an entity over HTTP as the admin; it must succeed."""
+    answer = client.post(f"{API}/{path}", json=body, headers=ADMIN)
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())

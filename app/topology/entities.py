@@ -39,11 +39,11 @@ def _by_id(column: Any, description: str) -> Filter:
     return _by(column, Id, description)
 
 
-def _zones_of_site(site_id: int) -> Select[tuple[int]]:
+def _zones_of_site(site_id: int) -> Select[Any]:
     return select(Zone.id).where(Zone.site_id == site_id)
 
 
-def _doors_of_site(site_id: int) -> Select[tuple[int]]:
+def _doors_of_site(site_id: int) -> Select[Any]:
     return select(Door.id).where(Door.from_zone_id.in_(_zones_of_site(site_id)))
 
 

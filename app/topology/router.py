@@ -70,8 +70,8 @@ def mount(spec: EntitySpec) -> None:
     def create_entity(
         session: SessionDep,
         principal: AdminOnly,
-        data: create_schema,
-        response: Response,  # type: ignore[valid-type]
+        data: create_schema,  # type: ignore[valid-type]
+        response: Response,
     ) -> Any:
         return _tag(response, service.create_entity(session, spec=spec, data=data, actor=principal))
 

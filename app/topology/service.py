@@ -135,7 +135,7 @@ def create_entity(
     # A savepoint: a refused change leaves the caller's session as it was, so a caller that
     # carries on (the demo loader, a test) never flushes half of it.
     with session.begin_nested():
-        row = spec.model(**values, version=1)
+        row: Any = spec.model(**values, version=1)
         _validate(session, spec, row)
         session.add(row)
         session.flush()

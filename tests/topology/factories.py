@@ -44,6 +44,16 @@ def create(session: Session, spec: EntitySpec, **values: Any) -> Any:
     return service.create_entity(session, spec=spec, data=data, actor=ACTOR)
 
 
+def get(session: Session, spec: EntitySpec, entity_id: int) -> Any:
+    """Read one entity."""
+    return service.get_entity(session, spec=spec, entity_id=entity_id)
+
+
+def page(session: Session, spec: EntitySpec, **query: Any) -> Any:
+    """One page of a list."""
+    return service.list_entities(session, spec=spec, query=spec.query_schema.model_validate(query))
+
+
 def update(session: Session, spec: EntitySpec, entity_id: int, **values: Any) -> Any:
     """Change some fields of an entity, whatever its version."""
     data = spec.update_schema.model_validate(values)

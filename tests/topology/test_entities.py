@@ -140,7 +140,7 @@ def _world(client: TestClient) -> dict[str, dict[str, Any]]:
     return made
 
 
-CHANGES = {
+CHANGES: dict[str, dict[str, Any]] = {
     "tenants": {"name": "Hospital Two"},
     "sites": {"timezone": "UTC"},
     "zones": {"anti_passback": "alert"},

@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from app.topology import schemas as s
-from app.topology.entities import BADGE, READER, SITE, ZONE
+from app.topology.entities import BADGE, SITE, ZONE
 
 ZONE_FIELDS = {"site_id": 1, "code": "Z-1", "name": "Zone", "kind": "room"}
 KEY = bytes(range(32))
@@ -75,7 +75,7 @@ def test_hostnames_follow_rfc_1123() -> None:
 
 def test_public_key_is_base64_of_32_raw_bytes_and_read_back_as_base64() -> None:
     text = base64.b64encode(KEY).decode()
-    reader = READER.create_schema.model_validate(
+    reader = s.ReaderCreate.model_validate(
         {"code": "R-1", "door_id": 1, "direction": "in", "public_key": text}
     )
     assert reader.public_key == KEY

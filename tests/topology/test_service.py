@@ -48,7 +48,7 @@ def test_each_change_bumps_the_version(session: Session) -> None:
     assert site.version == 1
     assert f.update(session, SITE, site.id, name="Two").version == 2
     assert f.update(session, SITE, site.id, timezone="UTC").version == 3
-    assert service.get_entity(session, spec=SITE, entity_id=site.id).version == 3
+    assert f.get(session, SITE, site.id).version == 3
 
 
 def test_an_update_that_changes_nothing_records_nothing(session: Session) -> None:
@@ -66,7 +66,7 @@ def test_an_update_at_another_version_is_refused(session: Session) -> None:
         service.update_entity(
             session, spec=SITE, entity_id=site.id, data=data, expected_version=1, actor=f.ACTOR
         )
-    assert service.get_entity(session, spec=SITE, entity_id=site.id).name == "Two"
+    assert f.get(session, SITE, site.id).name == "Two"
 
 
 def test_a_row_changed_by_another_writer_meanwhile_is_refused(session: Session) -> None:
@@ -88,7 +88,7 @@ def test_deleting_a_referenced_row_is_refused_and_says_by_what(session: Session)
         f.delete(session, ZONE, place.floor)
     assert refused.value.details == {"referenced_by": {"zone.parent_id": 3}}
     assert "3 by zone.parent_id" in refused.value.message
-    assert service.get_entity(session, spec=ZONE, entity_id=place.floor).id == place.floor
+    assert f.get(session, ZONE, place.floor).id == place.floor
 
 
 def test_owned_lists_go_with_their_row(session: Session) -> None:
@@ -145,18 +145,14 @@ def test_unknown_ids_are_not_found(session: Session) -> None:
 def test_list_pages_by_id_and_filters(session: Session) -> None:
     place = f.site(session)
     f.site(session)
-    query = ZONE.query_schema.model_validate({"site_id": place.id, "limit": 4})
-    first = service.list_entities(session, spec=ZONE, query=query)
+    first = f.page(session, ZONE, site_id=place.id, limit=4)
     assert [zone.id for zone in first.items] == [
         place.building,
         place.floor,
         place.lobby,
         place.airlock,
     ]
-    query = ZONE.query_schema.model_validate(
-        {"site_id": place.id, "limit": 4, "after_id": first.next_after_id}
-    )
-    second = service.list_entities(session, spec=ZONE, query=query)
+    second = f.page(session, ZONE, site_id=place.id, limit=4, after_id=first.next_after_id)
     assert [zone.id for zone in second.items] == [place.hall, place.cage, place.rack]
     assert second.next_after_id is None
 

@@ -147,7 +147,14 @@ WORKSTATION = EntitySpec(
     path="workstations",
     model=Workstation,
     create_schema=s.WorkstationCreate,
-    filters={"zone_id": _by_id(Workstation.zone_id, "Workstations in this zone.")},
+    filters={
+        "site_id": Filter(
+            type=Id,
+            where=lambda site_id: Workstation.zone_id.in_(_zones_of_site(site_id)),
+            description="Workstations of this site.",
+        ),
+        "zone_id": _by_id(Workstation.zone_id, "Workstations in this zone."),
+    },
     check=v.check_workstation,
 )
 
@@ -158,6 +165,11 @@ SERVER = EntitySpec(
     create_schema=s.ServerCreate,
     unique=(("hostname",),),
     filters={
+        "site_id": Filter(
+            type=Id,
+            where=lambda site_id: Server.rack_zone_id.in_(_zones_of_site(site_id)),
+            description="Servers of this site.",
+        ),
         "tenant_id": _by_id(Server.tenant_id, "Servers of this tenant."),
         "rack_zone_id": _by_id(Server.rack_zone_id, "Servers in this rack."),
         "health_data": _by(Server.health_data, bool, "Servers holding health data, or not."),

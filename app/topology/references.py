@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, Invalid
 from app.model_registry import metadata
 
+COUNT_CAP = 1000
+
 
 def check_targets_exist(session: Session, row: Any) -> None:
     """Raise Invalid (422) when a foreign key of the row names a row that does not exist."""
@@ -35,13 +37,16 @@ def check_unreferenced(session: Session, row: Any, label: str) -> None:
         for fk in other.foreign_keys:
             if fk.column.table is not table or fk.ondelete == "CASCADE":
                 continue
-            count = session.scalar(
-                select(func.count()).select_from(other).where(fk.parent == row.id)
-            )
+            # Counting stops at COUNT_CAP: fact tables may hold millions of rows naming a reader.
+            named_by = select(fk.parent).where(fk.parent == row.id).limit(COUNT_CAP).subquery()
+            count = session.scalar(select(func.count()).select_from(named_by))
             if count:
                 users[f"{other.name}.{fk.parent.name}"] = count
     if users:
-        named = ", ".join(f"{count} by {where}" for where, count in sorted(users.items()))
+        named = ", ".join(
+            f"{count}{'+' if count == COUNT_CAP else ''} by {where}"
+            for where, count in sorted(users.items())
+        )
         raise Conflict(
             f"{label} is still referenced ({named}); remove or move those first",
             details={"referenced_by": users},

@@ -121,6 +121,8 @@ def get_entity(session: Session, *, spec: EntitySpec, entity_id: int) -> BaseMod
 
 def find_entity(session: Session, *, spec: EntitySpec, key: str) -> BaseModel | None:
     """The entity whose natural key (code, or a server's hostname) is `key`, if any."""
+    if len(spec.unique[0]) != 1:
+        raise ValueError(f"{spec.name} has no natural key")
     column = getattr(spec.model, spec.unique[0][0])
     row = session.scalar(_scoped(spec).where(column == key))
     return None if row is None else _read(session, spec, row)

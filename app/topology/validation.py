@@ -17,6 +17,7 @@ from app.topology.models import (
     AccessRight,
     Airlock,
     Badge,
+    Camera,
     CameraCoverage,
     Door,
     GroupMember,
@@ -105,14 +106,24 @@ def _exists(session: Session, query: Any) -> bool:
     return session.scalar(query.limit(1)) is not None
 
 
+def _check_cameras_site(session: Session, column: Any, target_id: int, site_id: int) -> None:
+    """What cameras cover stays in their site (a door or workstation may be moved)."""
+    cameras = select(Camera.code).join(CameraCoverage, CameraCoverage.camera_id == Camera.id)
+    code = session.scalar(cameras.where(column == target_id, Camera.site_id != site_id).limit(1))
+    if code is not None:
+        raise Conflict(f"camera {code} of another site covers it; change its coverage first")
+
+
 def check_door(session: Session, door: Door) -> None:
-    """Two distinct zones of one site; still fits its airlock if it belongs to one."""
+    """Two distinct zones of one site; still fits its airlock and its cameras' site."""
     if door.from_zone_id == door.to_zone_id:
         raise Invalid("a door joins two different zones")
-    if _zone(session, door.from_zone_id).site_id != _zone(session, door.to_zone_id).site_id:
+    site_id = _zone(session, door.from_zone_id).site_id
+    if site_id != _zone(session, door.to_zone_id).site_id:
         raise Invalid("a door joins two zones of the same site")
     if door.id is None:
         return
+    _check_cameras_site(session, CameraCoverage.door_id, door.id, site_id)
     airlock = session.scalar(
         select(Airlock).where(
             or_(Airlock.outer_door_id == door.id, Airlock.inner_door_id == door.id)
@@ -143,11 +154,13 @@ def check_airlock(session: Session, airlock: Airlock) -> None:
 
 
 def check_workstation(session: Session, workstation: Workstation) -> None:
-    """An address names one console: sessions are tied to a workstation by their source IP."""
+    """One console per address (sessions are tied to it by their source IP); cameras' site."""
     mine = set(workstation.ip_addresses)
     others = select(Workstation.code, Workstation.ip_addresses)
     if workstation.id is not None:
         others = others.where(Workstation.id != workstation.id)
+        site_id = _zone(session, workstation.zone_id).site_id
+        _check_cameras_site(session, CameraCoverage.workstation_id, workstation.id, site_id)
     for code, addresses in session.execute(others):
         shared = sorted(mine.intersection(addresses))
         if shared:

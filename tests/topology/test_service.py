@@ -7,8 +7,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, NotFound
-from app.topology import service
-from app.topology.entities import CAMERA, ENTITIES, GROUP, SITE, ZONE
+from app.topology import references, service
+from app.topology.entities import ACCESS_RIGHT, CAMERA, ENTITIES, GROUP, SITE, ZONE
 from app.topology.models import CameraCoverage, GroupMember, Zone
 from tests.topology import factories as f
 
@@ -91,6 +91,15 @@ def test_deleting_a_referenced_row_is_refused_and_says_by_what(session: Session)
     assert f.get(session, ZONE, place.floor).id == place.floor
 
 
+def test_counting_references_stops_at_a_cap(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(references, "COUNT_CAP", 2)
+    place = f.site(session)
+    with pytest.raises(Conflict, match=r"2\+ by zone.parent_id"):
+        f.delete(session, ZONE, place.floor)
+
+
 def test_owned_lists_go_with_their_row(session: Session) -> None:
     place = f.site(session)
     camera = f.create(
@@ -167,3 +176,8 @@ def test_is_empty(session: Session) -> None:
     assert service.is_empty(session, specs=ENTITIES)
     f.person(session)
     assert not service.is_empty(session, specs=ENTITIES)
+
+
+def test_only_entities_with_a_one_column_natural_key_can_be_found_by_it(session: Session) -> None:
+    with pytest.raises(ValueError, match="no natural key"):
+        service.find_entity(session, spec=ACCESS_RIGHT, key="1")

@@ -206,3 +206,16 @@ def test_access_right_names_exactly_one_holder(session: Session) -> None:
 def test_group_members_must_be_known_people(session: Session) -> None:
     with pytest.raises(Invalid, match="member_ids: there is no person with id 999998, 999999"):
         f.create(session, GROUP, code=f.code("g"), name="Crew", member_ids=[999999, 999998])
+
+
+def test_what_a_camera_covers_cannot_move_to_another_site(session: Session) -> None:
+    here, there = f.site(session), f.site(session)
+    door = f.door(session, here.lobby, here.hall)
+    console = f.create(session, WORKSTATION, code=f.code("ws"), name="ws", zone_id=here.hall)
+    covers = [{"kind": "door", "id": door.id}, {"kind": "workstation", "id": console.id}]
+    f.create(session, CAMERA, code="CAM-HERE", name="c", site_id=here.id, covers=covers)
+    with pytest.raises(Conflict, match="camera CAM-HERE of another site covers it"):
+        f.update(session, DOOR, door.id, from_zone_id=there.lobby, to_zone_id=there.hall)
+    with pytest.raises(Conflict, match="camera CAM-HERE of another site covers it"):
+        f.update(session, WORKSTATION, console.id, zone_id=there.hall)
+    assert f.update(session, WORKSTATION, console.id, zone_id=here.lobby).zone_id == here.lobby

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -15,6 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth.principal import SYSTEM
+from app.config import Settings
+from app.db import command_session, make_engine
 from app.demo.load import Loaded, load_demo
 from app.errors import Conflict
 from app.ledger import service as ledger
@@ -31,15 +34,36 @@ from app.topology.models import (
     Workstation,
     Zone,
 )
+from tests.databases import migrated_database
 from tests.topology import factories as f
 
 
+@pytest.fixture(scope="module")
+def demo(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Loaded]]:
+    """A database with the demo loaded and committed once for the module (tests only read)."""
+    with migrated_database(backend, tmp_path_factory.mktemp("demo")) as url:
+        with command_session(Settings(database_url=url)) as session:
+            loaded = load_demo(session, actor=SYSTEM)
+        assert loaded is not None
+        yield url, loaded
+
+
 @pytest.fixture
-def loaded(session: Session) -> Loaded:
-    """The demo, loaded into the test's transaction."""
-    result = load_demo(session, actor=SYSTEM)
-    assert result is not None
-    return result
+def loaded(demo: tuple[str, Loaded]) -> Loaded:
+    """What the demo loader reported."""
+    return demo[1]
+
+
+@pytest.fixture
+def session(demo: tuple[str, Loaded]) -> Iterator[Session]:
+    """A session on the demo database; whatever a test writes is rolled back."""
+    engine = make_engine(demo[0])
+    try:
+        with Session(engine) as session:
+            yield session
+            session.rollback()
+    finally:
+        engine.dispose()
 
 
 def test_every_row_is_a_fact_recorded_by_the_system(session: Session, loaded: Loaded) -> None:

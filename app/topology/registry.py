@@ -18,7 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from app.orm import Base
 from app.topology.schemas import MAX_ID, Page
 
 # A check sees the row with its new values applied (not yet flushed) and raises Invalid
@@ -51,7 +50,7 @@ class EntitySpec:
 
     name: str  # fact types are topology.<name>.created|updated|deleted
     path: str  # URL segment under /api/v1/topology
-    model: type[Base]
+    model: type[Any]  # a mapped class of app.topology.models with `id` and `version`
     create_schema: type[BaseModel]
     immutable: frozenset[str] = frozenset()
     unique: tuple[tuple[str, ...], ...] = (("code",),)

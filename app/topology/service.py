@@ -29,7 +29,7 @@ def _scoped(spec: EntitySpec) -> Select[Any]:
 
 
 def _load(session: Session, spec: EntitySpec, entity_id: int) -> Any:
-    row = session.scalar(_scoped(spec).where(spec.model.id == entity_id))  # type: ignore[attr-defined]
+    row = session.scalar(_scoped(spec).where(spec.model.id == entity_id))
     if row is None:
         raise NotFound(f"no {spec.name} with id {entity_id}")
     return row
@@ -59,11 +59,11 @@ def _check_unique(session: Session, spec: EntitySpec, row: Any) -> None:
         values = {column: getattr(row, column) for column in columns}
         if None in values.values():
             continue
-        query = select(spec.model.id).where(  # type: ignore[attr-defined]
+        query = select(spec.model.id).where(
             *(getattr(spec.model, column) == value for column, value in values.items())
         )
         if row.id is not None:
-            query = query.where(spec.model.id != row.id)  # type: ignore[attr-defined]
+            query = query.where(spec.model.id != row.id)
         if session.scalar(query.limit(1)) is not None:
             named = ", ".join(f"{column} {value!r}" for column, value in values.items())
             raise Conflict(f"{named} is already taken by another {spec.name}")
@@ -99,9 +99,9 @@ def list_entities(session: Session, *, spec: EntitySpec, query: BaseModel) -> Ba
     params = query.model_dump()
     limit: int = params.pop("limit")
     after_id: int | None = params.pop("after_id")
-    statement = _scoped(spec).order_by(spec.model.id).limit(limit + 1)  # type: ignore[attr-defined]
+    statement = _scoped(spec).order_by(spec.model.id).limit(limit + 1)
     if after_id is not None:
-        statement = statement.where(spec.model.id > after_id)  # type: ignore[attr-defined]
+        statement = statement.where(spec.model.id > after_id)
     for name, value in params.items():
         if value is not None:
             statement = statement.where(spec.filters[name].where(value))
@@ -211,4 +211,4 @@ def delete_entity(
 
 def is_empty(session: Session, *, specs: Iterable[EntitySpec]) -> bool:
     """Whether none of these entities has a row."""
-    return all(session.scalar(select(spec.model.id).limit(1)) is None for spec in specs)  # type: ignore[attr-defined]
+    return all(session.scalar(select(spec.model.id).limit(1)) is None for spec in specs)

@@ -10,11 +10,16 @@ from app.auth.admin_token import ensure_admin_token, token_path
 from app.auth.cli import users
 from app.config import Settings
 from app.db import engine_from_settings
+from app.demo.cli import demo
+from app.topology.cli import devices
 
 cli = typer.Typer(
     help="vigie: the evidence service of a health-data datacenter.", no_args_is_help=True
 )
 cli.add_typer(users, name="users")
+
+cli.add_typer(devices, name="devices")
+cli.command()(demo)
 
 
 @cli.command()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import migrations_state
 from app.config import Settings
+from app.errors import VigieError
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -60,3 +63,16 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def command_session(settings: Settings) -> Iterator[Session]:
+    """One transaction on the settings' database for a CLI command; the schema must be current."""
+    engine = engine_from_settings(settings)
+    try:
+        with engine.connect() as connection:
+            if migrations_state.current(connection) != migrations_state.heads():
+                raise VigieError("the database is not at the newest migration: run `vigie migrate`")
+        yield from transaction(session_factory(engine))
+    finally:
+        engine.dispose()

@@ -13,7 +13,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from app.orm import Base, JSONType
 
@@ -24,6 +24,14 @@ class Versioned:
     """Every topology row carries a version, bumped on each change (optimistic locking)."""
 
     version: Mapped[int] = mapped_column(default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        # The ORM adds "WHERE version = <loaded>" to each UPDATE and DELETE, so a writer
+        # that read an older version fails (StaleDataError) instead of overwriting. The
+        # registry bumps the number itself: a change to a camera's coverage alone must
+        # bump it too, and the ORM's own counter only sees the row's columns.
+        return {"version_id_col": cls.version, "version_id_generator": False}
 
 
 class Tenant(Versioned, Base):
@@ -136,7 +144,11 @@ class CameraCoverage(Base):
     door_id: Mapped[int | None] = mapped_column(ForeignKey("door.id"), index=True)
     workstation_id: Mapped[int | None] = mapped_column(ForeignKey("workstation.id"), index=True)
 
+    # NULLs never collide in a unique constraint, so each of these binds one kind of target.
     __table_args__ = (
+        UniqueConstraint("camera_id", "zone_id"),
+        UniqueConstraint("camera_id", "door_id"),
+        UniqueConstraint("camera_id", "workstation_id"),
         CheckConstraint(
             "(CASE WHEN zone_id IS NULL THEN 0 ELSE 1 END)"
             " + (CASE WHEN door_id IS NULL THEN 0 ELSE 1 END)"
@@ -236,5 +248,8 @@ class AccessRight(Versioned, Base):
 
     __table_args__ = (
         CheckConstraint("(person_id IS NULL) <> (group_id IS NULL)", name="person_or_group"),
-        UniqueConstraint("person_id", "group_id", "zone_id", name="uq_access_right_holder_zone"),
+        # One right per holder and zone; NULLs never collide, so a person's rights and a
+        # group's rights are each unique without a partial index.
+        UniqueConstraint("person_id", "zone_id"),
+        UniqueConstraint("group_id", "zone_id"),
     )

@@ -200,7 +200,8 @@ def upgrade() -> None:
             ["zone_id"], ["zone.id"], name=op.f("fk_access_right_zone_id_zone")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_access_right")),
-        sa.UniqueConstraint("person_id", "group_id", "zone_id", name="uq_access_right_holder_zone"),
+        sa.UniqueConstraint("group_id", "zone_id", name=op.f("uq_access_right_group_id_zone_id")),
+        sa.UniqueConstraint("person_id", "zone_id", name=op.f("uq_access_right_person_id_zone_id")),
     )
     with op.batch_alter_table("access_right", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_access_right_group_id"), ["group_id"], unique=False)
@@ -329,6 +330,17 @@ def upgrade() -> None:
             ["zone_id"], ["zone.id"], name=op.f("fk_camera_coverage_zone_id_zone")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_camera_coverage")),
+        sa.UniqueConstraint(
+            "camera_id", "door_id", name=op.f("uq_camera_coverage_camera_id_door_id")
+        ),
+        sa.UniqueConstraint(
+            "camera_id",
+            "workstation_id",
+            name=op.f("uq_camera_coverage_camera_id_workstation_id"),
+        ),
+        sa.UniqueConstraint(
+            "camera_id", "zone_id", name=op.f("uq_camera_coverage_camera_id_zone_id")
+        ),
     )
     with op.batch_alter_table("camera_coverage", schema=None) as batch_op:
         batch_op.create_index(

@@ -130,10 +130,10 @@ class EventQueue:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
-    def set_meta(self, key: str, value: str) -> None:
-        """Store a value beside the events (durably)."""
+    def set_meta(self, values: dict[str, str]) -> None:
+        """Store values beside the events, all or none (durably)."""
         with self._transaction() as db:
-            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+            db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", values.items())
 
     def close(self) -> None:
         """Close the file; committed work is already on disk."""

@@ -77,9 +77,9 @@ def test_meta_survives_reopen(tmp_path: Path) -> None:
     path = tmp_path / "rd.sqlite"
     with EventQueue(path) as queue:
         assert queue.get_meta("scenario") is None
-        queue.set_meta("scenario", "abc")
+        queue.set_meta({"scenario": "abc", "first": "1"})
     with EventQueue(path) as queue:
-        assert queue.get_meta("scenario") == "abc"
+        assert (queue.get_meta("scenario"), queue.get_meta("first")) == ("abc", "1")
 
 
 def _child(script: str, path: Path) -> subprocess.Popen[str]:

@@ -22,11 +22,16 @@ TOPOLOGY = "/api/v1/topology"
 
 
 def fetch_plan(
-    base_url: str, token: str, keys_dir: Path, *, timezone: str = "Europe/Paris"
+    base_url: str,
+    token: str,
+    keys_dir: Path,
+    *,
+    timezone: str = "Europe/Paris",
+    transport: httpx.BaseTransport | None = None,
 ) -> SitePlan:
     """The plan of every enabled reader whose key is in keys_dir/<code>.pem, and every badge."""
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=base_url, headers=headers, timeout=30) as http:
+    with httpx.Client(base_url=base_url, headers=headers, timeout=30, transport=transport) as http:
         doors = {door["id"]: door for door in _list(http, "doors")}
         people = {person["id"]: person for person in _list(http, "people")}
         readers = _list(http, "readers")

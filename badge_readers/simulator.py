@@ -155,17 +155,24 @@ class Simulator:
         if time.monotonic() < self._next_flush:
             return
         try:
-            self._flush_all(time.monotonic() + self.pacing.retry_budget_s)
+            refused = self._flush_all(time.monotonic() + self.pacing.retry_budget_s)
         except ServerUnavailable as exc:
+            log.warning("server unavailable (%s)", exc)
+            refused = True
+        if refused:
             # Keep simulating, events pile up in the queues; try again later, less often.
             self._pause = min(self._pause * 2, MAX_PAUSE_S)
-            log.warning("server unavailable (%s); next try in %.1f s", exc, self._pause)
+            log.warning("next flush in %.1f s", self._pause)
         else:
             self._pause = self.pacing.flush_every_s
         self._next_flush = time.monotonic() + self._pause
 
-    def _flush_all(self, deadline: float) -> None:
-        """Flush every reader with queued events; ServerUnavailable stops the round."""
+    def _flush_all(self, deadline: float) -> bool:
+        """Flush every reader with queued events; whether the server refused a reader.
+
+        ServerUnavailable stops the round: the server is away for every reader.
+        """
+        refused = False
         for code, client in self.clients.items():
             if client.queue.depth() == 0:
                 continue
@@ -173,10 +180,12 @@ class Simulator:
                 flushed = client.flush(retry_budget_s=max(0.0, deadline - time.monotonic()))
             except ReaderRejected as exc:
                 log.error("%s refused by the server (%s): its events stay queued", code, exc)
+                refused = True
                 continue
             self.report.accepted += flushed.accepted
             self.report.duplicates += flushed.duplicates
             self.report.dead_lettered += flushed.dead_lettered
+        return refused
 
     def _drain(self) -> None:
         try:

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from random import Random
 from zoneinfo import ZoneInfo
 
-from badge_readers.events import DenyReason, DoorEvent, DoorState, Event, Swipe
+from badge_readers.events import DenyReason, DoorEvent, DoorState, Event, Swipe, SwipeResult
 from badge_readers.plan import SitePlan
 
 HOUR = 3600.0
@@ -72,7 +72,7 @@ class Day:
         return self._origin + timedelta(milliseconds=round(seconds * 1000))
 
     def _swipe(self, at: float, reader: str, uid: str, reason: DenyReason | None = None) -> None:
-        result = "granted" if reason is None else "denied"
+        result: SwipeResult = "granted" if reason is None else "denied"
         self.emitted.append((reader, Swipe(self._at(at), uid, result, reason)))
 
     def _door(self, at: float, reader: str, door: str, state: DoorState) -> None:
@@ -97,15 +97,13 @@ class Day:
         open_for = self.rng.uniform(240, 480) if hold else self.rng.uniform(4, 9) + 2 * len(gaps)
         start = self._reserve(door, at, sum(gaps) + open_after + open_for)
         reader = self.plan.reader_at(door, direction)
+        # No reader on this side: the exit button opens it; its controller sees the door.
+        reporter = reader or self.plan.controller(door)
         if reader is not None:
             swiped = start
             for uid, gap in zip(badges, [*gaps, 0.0], strict=True):
                 self._swipe(swiped, reader.code, uid)
                 swiped += gap
-            reporter = reader
-        else:
-            # No reader on this side: the exit button opens it; its controller sees the door.
-            reporter = self.plan.controller(door)
         opened = start + sum(gaps) + open_after
         if reporter is not None:
             self._door(opened, reporter.code, door, "opened")

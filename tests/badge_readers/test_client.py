@@ -28,16 +28,24 @@ def server(key: Ed25519PrivateKey) -> Iterator[FakeIngest]:
     fake.stop()
 
 
-def make_client(url: str, key: Ed25519PrivateKey, tmp_path: Path, **options: float) -> ReaderClient:
-    settings = {"batch_size": 500, "retry_budget_s": 5.0, "backoff_initial_s": 0.01}
-    settings.update(options)
+def make_client(
+    url: str,
+    key: Ed25519PrivateKey,
+    tmp_path: Path,
+    *,
+    batch_size: int = 500,
+    retry_budget_s: float = 5.0,
+    timeout_s: float = 10.0,
+) -> ReaderClient:
     return ReaderClient(
         url,
         READER,
         key,
         tmp_path / "queue" / f"{READER}.sqlite",
-        batch_size=int(settings.pop("batch_size")),
-        **settings,
+        batch_size=batch_size,
+        retry_budget_s=retry_budget_s,
+        timeout_s=timeout_s,
+        backoff_initial_s=0.01,
     )
 
 

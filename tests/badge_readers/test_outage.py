@@ -241,14 +241,14 @@ def test_every_event_reaches_the_server_exactly_once_across_an_outage_and_a_kill
     finally:
         run.kill_all()
     seen: dict[str, list[int]] = {}
-    for event in stored:
-        seen.setdefault(event["reader"], []).append(event["seq"])
+    for row in stored:
+        seen.setdefault(row["reader"], []).append(row["seq"])
     assert {reader: sorted(seqs) for reader, seqs in seen.items()} == {
         reader: list(range(1, len(events) + 1)) for reader, events in expected.items()
     }
     by_key = {(e["reader"], e["seq"]): e for e in stored}
     for reader, events in expected.items():
-        for seq, event in enumerate(events, start=1):
-            got = by_key[(reader, seq)]
-            assert got["kind"] == event.to_wire(seq)["kind"], (reader, seq)
-            assert datetime.fromisoformat(got["occurred_at"]) == event.occurred_at, (reader, seq)
+        for seq, sent in enumerate(events, start=1):
+            row = by_key[(reader, seq)]
+            assert row["kind"] == sent.to_wire(seq)["kind"], (reader, seq)
+            assert datetime.fromisoformat(row["occurred_at"]) == sent.occurred_at, (reader, seq)

@@ -145,13 +145,14 @@ class ReaderClient:
         backoff_initial_s: float = 0.2,
         backoff_max_s: float = 30.0,
         http: httpx.Client | None = None,
+        first_seq: int = 1,
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValueError(f"batch_size must be within 1..{MAX_BATCH}")
         self.reader_code = reader_code
         self.batch_size = batch_size
         self.retry_budget_s = retry_budget_s
-        self.queue = EventQueue(queue_path)
+        self.queue = EventQueue(queue_path, first_seq=first_seq)
         self._base_url = base_url.rstrip("/")
         self._signer = RequestSigner(reader_code, private_key)
         self._owns_http = http is None

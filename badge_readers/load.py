@@ -61,6 +61,9 @@ def run_load(
     badges = [b.uid for b in plan.badges if b.status == "active"] or ["LOAD-BADGE"]
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     now = datetime.now(UTC)
+    # New queues number from the current microsecond: a rerun against the same database
+    # never reuses a seq (which the server would refuse as a conflict).
+    first_seq = time.time_ns() // 1000
     with httpx.Client(timeout=60, limits=limits) as http:
         clients = [
             ReaderClient(
@@ -70,6 +73,7 @@ def run_load(
                 queue_dir / f"{reader.code}.sqlite",
                 batch_size=batch_size,
                 http=http,
+                first_seq=first_seq,
             )
             for reader in plan.readers
         ]

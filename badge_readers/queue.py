@@ -23,7 +23,6 @@ from badge_readers.events import Event
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS counter"
     " (id INTEGER PRIMARY KEY CHECK (id = 1), next_seq INTEGER NOT NULL)",
-    "INSERT OR IGNORE INTO counter (id, next_seq) VALUES (1, 1)",
     "CREATE TABLE IF NOT EXISTS pending (seq INTEGER PRIMARY KEY, body BLOB NOT NULL)",
     "CREATE TABLE IF NOT EXISTS dead_letter (seq INTEGER PRIMARY KEY, body BLOB NOT NULL,"
     " status INTEGER NOT NULL, message TEXT NOT NULL, failed_at TEXT NOT NULL)",
@@ -51,7 +50,8 @@ class DeadLetter(NamedTuple):
 class EventQueue:
     """The durable queue of one reader; use it from one thread at a time."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, first_seq: int = 1) -> None:
+        """Open (or create, numbering from `first_seq`) the queue file at `path`."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         # isolation_level=None: the module's implicit transactions are off, ours are explicit.
@@ -62,6 +62,8 @@ class EventQueue:
         with self._transaction() as db:
             for statement in _SCHEMA:
                 db.execute(statement)
+            # Only a new file takes first_seq; an existing one keeps counting.
+            db.execute("INSERT OR IGNORE INTO counter (id, next_seq) VALUES (1, ?)", (first_seq,))
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

@@ -149,3 +149,11 @@ def test_kill_9_during_a_stream_of_writes_loses_nothing_committed(tmp_path: Path
     # between its pair's enqueue and the ack that followed.
     assert pending >= set(range(2, last + 1, 2))
     assert pending - set(range(2, last + 1, 2)) <= {last - 1}
+
+
+def test_first_seq_numbers_only_a_new_queue(tmp_path: Path) -> None:
+    path = tmp_path / "rd.sqlite"
+    with EventQueue(path, first_seq=1_000) as queue:
+        assert queue.enqueue(swipes(2)) == range(1_000, 1_002)
+    with EventQueue(path, first_seq=1) as queue:
+        assert queue.enqueue(swipes(1)) == range(1_002, 1_003)

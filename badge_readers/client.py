@@ -176,7 +176,12 @@ class ReaderClient:
         report = FlushReport()
         try:
             while batch := self.queue.peek(self.batch_size):
+                settled = report.accepted + report.duplicates + report.dead_lettered
                 self._deliver(batch, report, budget)
+                if report.accepted + report.duplicates + report.dead_lettered == settled:
+                    # A 2xx naming none of our events: sending the same batch again would
+                    # loop forever; leave it queued for the next flush.
+                    raise ServerUnavailable(f"{self.reader_code}: the server named no event")
         finally:
             report.remaining = self.queue.depth()
             if report.requests:

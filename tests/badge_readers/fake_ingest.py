@@ -129,6 +129,8 @@ class FakeIngest:
             return 0, None
         if step == "stale":
             return 401, {"detail": "signature is stale", "code": "stale_signature"}
+        if step == "unnamed":
+            return 200, {"accepted": 0, "duplicates": 0, "results": []}
         if isinstance(step, int):
             return step, {"detail": f"scripted {step}", "code": "scripted"}
         for event in events:

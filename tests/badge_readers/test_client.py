@@ -101,6 +101,18 @@ def test_an_answer_lost_after_commit_is_replayed_as_duplicates(
     assert len(server.stored) == 4
 
 
+def test_an_answer_naming_no_event_leaves_the_batch_queued(
+    server: FakeIngest, key: Ed25519PrivateKey, tmp_path: Path
+) -> None:
+    server.script = ["unnamed"]
+    with make_client(server.url, key, tmp_path) as client:
+        client.record_many(swipes(3))
+        with pytest.raises(ServerUnavailable, match="named no event"):
+            client.flush()
+        assert client.queue.depth() == 3
+        assert client.flush().accepted == 3
+
+
 def test_connection_refused_keeps_events_until_the_server_is_back(
     key: Ed25519PrivateKey, tmp_path: Path
 ) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from app.ledger import models as ledger_models
 from app.orm import Base
+from app.physical import models as physical_models
 from app.topology import models as topology_models
 
 metadata = Base.metadata
 
-__all__ = ["ledger_models", "metadata", "topology_models"]
+__all__ = ["ledger_models", "metadata", "physical_models", "topology_models"]

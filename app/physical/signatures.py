@@ -124,7 +124,9 @@ class DeviceSignature:
                 _message(request), max_age=None, require_components=COVERED, body=body
             )
         except HTTPMessageSignaturesException as exc:
-            raise Unauthenticated(f"signature refused: {exc}") from exc
+            # The library re-raises a failed Ed25519 check with cryptography's empty message.
+            reason = str(exc) or "it does not verify with the reader's key"
+            raise Unauthenticated(f"signature refused: {reason}") from exc
         except (ValueError, TypeError, UnicodeError) as exc:
             # Header bytes the parser chokes on are a bad signature, not a server error.
             raise Unauthenticated("signature refused: malformed signature headers") from exc

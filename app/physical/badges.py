@@ -47,4 +47,13 @@ def find_badges(session: Session, *, uids: Collection[str]) -> dict[str, KnownBa
             Badge.valid_until,
         ).where(Badge.uid.in_(uids))
     )
-    return {uid: KnownBadge(*rest) for uid, *rest in rows}
+    return {
+        row.uid: KnownBadge(
+            id=row.id,
+            person_id=row.person_id,
+            status=row.status,
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+        )
+        for row in rows
+    }

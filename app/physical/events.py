@@ -61,7 +61,7 @@ def list_events(session: Session, *, query: EventQuery) -> EventPage:
     return EventPage(items=items, next_cursor=cursor)
 
 
-def _columns() -> Select[Any]:
+def _columns() -> Select[*tuple[Any, ...]]:
     event = PhysicalEvent
     return (
         select(
@@ -92,7 +92,7 @@ def _columns() -> Select[Any]:
     )
 
 
-def _filtered(stmt: Select[Any], query: EventQuery) -> Select[Any]:
+def _filtered(stmt: Select[*tuple[Any, ...]], query: EventQuery) -> Select[*tuple[Any, ...]]:
     # Codes become ids in scalar subqueries, so that each filter walks its own
     # (column, occurred_at, id) index in page order.
     event = PhysicalEvent

@@ -21,6 +21,7 @@ from app.physical.models import PhysicalEvent
 from app.physical.schemas import BatchResult, DoorEvent, Event, EventResult, Swipe
 from app.topology.models import Reader
 
+_TABLE = PhysicalEvent.metadata.tables[PhysicalEvent.__tablename__]  # Core: no ORM per row
 FACT_TYPES = {"swipe": "badge.swipe", "door": "door.event", "heartbeat": "reader.heartbeat"}
 # Kind-specific columns: every row names them all, as one executemany needs.
 _BLANK = dict.fromkeys(
@@ -172,7 +173,7 @@ def _append(
     appended = ledger.append_many(session, facts, recorded_at=post.received_at)
     for row, fact in zip(rows, appended, strict=True):
         row["ledger_index"] = fact.index
-    session.execute(insert(PhysicalEvent.__table__), rows)
+    session.execute(insert(_TABLE), rows)
     return {row["seq"]: row["ledger_index"] for row in rows}
 
 

@@ -60,4 +60,5 @@ def post_signed(
     """POST a JSON payload (or raw bytes) signed with the reader's key."""
     body = payload if isinstance(payload, bytes) else orjson.dumps(payload)
     headers = signed_headers(key=key, key_id=key_id, path=path, body=body, **options)
-    return client.post(path, content=body, headers=headers)
+    response: httpx.Response = client.post(path, content=body, headers=headers)
+    return response

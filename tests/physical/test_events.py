@@ -124,7 +124,7 @@ def test_filters(client: TestClient, scene: Scene) -> None:
 
 def test_zone_by_code_or_id(client: TestClient, session: Session, scene: Scene) -> None:
     zone_id = scene.inner.door.to_zone_id
-    code = session.get(Zone, zone_id).code  # type: ignore[union-attr]
+    code = session.get_one(Zone, zone_id).code
     by_code = get(client, zone=code)["items"]
     assert {i["zone"] for i in by_code} == {code}
     assert len(by_code) == 6

@@ -144,7 +144,7 @@ def test_wrong_types_are_invalid(client: TestClient, session: Session) -> None:
     reader = make_reader(session)
     now = datetime.now(UTC)
     wrong = [
-        swipe("1"),  # type: ignore[arg-type]
+        {**swipe(1), "seq": "1"},
         swipe(-1),
         swipe(2**63),
         swipe(1, "bad uid with spaces"),

@@ -57,13 +57,15 @@ def test_simultaneous_copies_of_a_batch_store_each_event_once(
     both_checked = threading.Barrier(2, timeout=5)
     real_append = ledger.append_many
 
-    def slow_append(session: Session, facts: Sequence[ledger.NewFact], **kw: object) -> object:
+    def slow_append(
+        session: Session, facts: Sequence[ledger.NewFact], *, recorded_at: datetime | None = None
+    ) -> list[ledger.Appended]:
         # Widen the race: hold the window between "stored before?" and the insert open.
         # A broken barrier means the other copy is blocked on the reader lock, as it should.
         with contextlib.suppress(threading.BrokenBarrierError):
             both_checked.wait(timeout=1)
         time.sleep(0.2)
-        return real_append(session, facts, **kw)  # type: ignore[arg-type]
+        return real_append(session, facts, recorded_at=recorded_at)
 
     monkeypatch.setattr(ledger, "append_many", slow_append)
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import orjson
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -26,13 +28,13 @@ def stored(session: Session) -> tuple[int, int]:
     return int(rows or 0), ledger.size(session)
 
 
-def headers_for(reader: TestReader, body: bytes, **options: object) -> dict[str, str]:
-    return signed_headers(key=reader.key, key_id=reader.code, path=EVENT, body=body, **options)  # type: ignore[arg-type]
+def headers_for(reader: TestReader, body: bytes, **options: Any) -> dict[str, str]:
+    return signed_headers(key=reader.key, key_id=reader.code, path=EVENT, body=body, **options)
 
 
-def assert_refused(response: object, session: Session, words: str) -> None:
-    assert response.status_code == 401, response.text  # type: ignore[attr-defined]
-    body = response.json()  # type: ignore[attr-defined]
+def assert_refused(response: Response, session: Session, words: str) -> None:
+    assert response.status_code == 401, response.text
+    body = response.json()
     assert body["code"] == "unauthenticated"
     assert words in body["detail"]
     assert stored(session) == (0, 0)

@@ -20,10 +20,11 @@ from app.body_limit import BodyLimitMiddleware
 from app.config import Settings
 from app.db import engine_from_settings, session_factory
 from app.health.router import router as health_router
+from app.physical.router import router as physical_router
 from app.security_headers import SecurityHeadersMiddleware
 from app.topology.router import router as topology_router
 
-ROUTERS = [health_router, auth_router, topology_router]
+ROUTERS = [health_router, auth_router, topology_router, physical_router]
 
 
 def create_app(

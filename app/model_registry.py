@@ -5,8 +5,9 @@ from __future__ import annotations
 from app.auth import models as auth_models
 from app.ledger import models as ledger_models
 from app.orm import Base
+from app.physical import models as physical_models
 from app.topology import models as topology_models
 
 metadata = Base.metadata
 
-__all__ = ["auth_models", "ledger_models", "metadata", "topology_models"]
+__all__ = ["auth_models", "ledger_models", "metadata", "physical_models", "topology_models"]

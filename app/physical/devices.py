@@ -1,0 +1,78 @@
+"""Who posts: a reader as its signature resolved it, and the verified request it sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.principal import Principal
+from app.topology.models import Door, Reader
+
+
+@dataclass(frozen=True)
+class ReaderIdentity:
+    """A reader with the door it stands at and the passage it records."""
+
+    id: int
+    code: str
+    enabled: bool
+    public_key: bytes | None
+    door_id: int
+    door_code: str
+    zone_id: int  # the zone the door guards
+    from_zone_id: int  # where a passage through this reader starts
+    to_zone_id: int  # and where it ends
+
+
+@dataclass(frozen=True)
+class DevicePost:
+    """A request whose signature verified: the reader, its raw body and the two clocks."""
+
+    reader: ReaderIdentity
+    principal: Principal
+    body: bytes
+    received_at: datetime  # server time
+    created: datetime  # device time, from the signature
+
+    @property
+    def skew_ms(self) -> int:
+        """Server time minus the device's signing time, in milliseconds."""
+        return round((self.received_at - self.created).total_seconds() * 1000)
+
+
+def find_reader(session: Session, *, code: str) -> ReaderIdentity | None:
+    """The reader with this code and its door, in one query."""
+    row = session.execute(
+        select(
+            Reader.id,
+            Reader.code,
+            Reader.enabled,
+            Reader.public_key,
+            Reader.direction,
+            Door.id,
+            Door.code,
+            Door.from_zone_id,
+            Door.to_zone_id,
+        )
+        .join(Door, Door.id == Reader.door_id)
+        .where(Reader.code == code)
+    ).one_or_none()
+    if row is None:
+        return None
+    reader_id, reader_code, enabled, key, direction, door_id, door_code, outer, inner = row
+    # A door leads from_zone -> to_zone; its "out" reader records the way back.
+    start, end = (outer, inner) if direction == "in" else (inner, outer)
+    return ReaderIdentity(
+        id=reader_id,
+        code=reader_code,
+        enabled=enabled,
+        public_key=key,
+        door_id=door_id,
+        door_code=door_code,
+        zone_id=inner,
+        from_zone_id=start,
+        to_zone_id=end,
+    )

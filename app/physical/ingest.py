@@ -1,0 +1,191 @@
+"""Reader ingest: each (reader, seq) stored once, all or nothing, as a fact and a row."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.errors import Conflict, Forbidden, Invalid
+from app.ledger import service as ledger
+from app.ledger.encoding import canonical, utc_text
+from app.physical.badges import KnownBadge, find_badges
+from app.physical.devices import DevicePost
+from app.physical.models import PhysicalEvent
+from app.physical.schemas import BatchResult, DoorEvent, Event, EventResult, Swipe
+from app.topology.models import Reader
+
+_TABLE = PhysicalEvent.metadata.tables[PhysicalEvent.__tablename__]  # Core: no ORM per row
+FACT_TYPES = {"swipe": "badge.swipe", "door": "door.event", "heartbeat": "reader.heartbeat"}
+# Kind-specific columns: every row names them all, as one executemany needs.
+_BLANK = dict.fromkeys(
+    (
+        "badge_uid",
+        "badge_id",
+        "person_id",
+        "result",
+        "reason",
+        "badge_status",
+        "state",
+        "status",
+        "firmware",
+        "queue_depth",
+    )
+)
+
+
+@dataclass(frozen=True)
+class _Item:
+    """An event checked and reduced to its content (the door is implied by the reader)."""
+
+    event: Event
+    content: dict[str, Any]
+    digest: bytes
+
+
+def store_event(
+    session: Session, *, post: DevicePost, event: Event, settings: Settings
+) -> EventResult:
+    """Store one event: accepted, or duplicate of the same content stored before."""
+    return _store(session, post=post, events=[event], settings=settings)[0]
+
+
+def store_batch(
+    session: Session, *, post: DevicePost, events: Sequence[Event], settings: Settings
+) -> BatchResult:
+    """Store a batch all or nothing; per event, accepted or duplicate, in request order."""
+    if not events:
+        raise Invalid("a batch holds at least one event")
+    if len(events) > settings.max_batch:
+        raise Invalid(f"a batch holds at most {settings.max_batch} events, not {len(events)}")
+    results = _store(session, post=post, events=events, settings=settings)
+    accepted = sum(result.status == "accepted" for result in results)
+    return BatchResult(accepted=accepted, duplicates=len(results) - accepted, results=results)
+
+
+def _store(
+    session: Session, *, post: DevicePost, events: Sequence[Event], settings: Settings
+) -> list[EventResult]:
+    items = _checked(events, post=post, settings=settings)
+    reader_id = post.reader.id
+    # Two posts of one (reader, seq) must not both pass the "stored before?" check below.
+    # This row lock serialises one reader's posts (a device and its retries): under READ
+    # COMMITTED the second one then sees the first one's committed rows and answers them as
+    # duplicates. Posts of other readers never wait here. It is taken before the ledger
+    # head, the order every writer follows, so no deadlock. The alternatives are worse:
+    # checking after the head lock holds the log-wide lock across the lookups, and INSERT
+    # .. ON CONFLICT comes too late, the losing copies' facts being already appended.
+    # SQLite ignores FOR UPDATE; its BEGIN IMMEDIATE serialises writers anyway. Should a
+    # writer ever bypass the lock, UNIQUE(reader_id, seq) refuses the second copy and its
+    # IntegrityError rolls the request back whole (409 from app.http_errors).
+    session.execute(select(Reader.id).where(Reader.id == reader_id).with_for_update(key_share=True))
+    stored = {
+        seq: (digest, index)
+        for seq, digest, index in session.execute(
+            select(PhysicalEvent.seq, PhysicalEvent.content_hash, PhysicalEvent.ledger_index)
+            .where(PhysicalEvent.reader_id == reader_id)
+            .where(PhysicalEvent.seq.in_(items))
+        )
+    }
+    conflicting = sorted(seq for seq, (digest, _) in stored.items() if digest != items[seq].digest)
+    if conflicting:
+        shown = ", ".join(map(str, conflicting[:10]))
+        raise Conflict(
+            f"seq {shown} already stored with different content; nothing was stored",
+            details={"seqs": conflicting[:100]},
+        )
+    indexes = {seq: index for seq, (_, index) in stored.items()}
+    new = [item for seq, item in items.items() if seq not in stored]
+    indexes.update(_append(session, post=post, items=new, settings=settings))
+    fresh = {item.event.seq for item in new}
+    results = []
+    for event in events:
+        status = "accepted" if event.seq in fresh else "duplicate"
+        fresh.discard(event.seq)  # a repeat of the same content later in the request
+        results.append(EventResult(seq=event.seq, status=status, index=indexes[event.seq]))
+    return results
+
+
+def _checked(events: Sequence[Event], *, post: DevicePost, settings: Settings) -> dict[int, _Item]:
+    """The request's distinct events by seq; refuses what no event may be (422, 403)."""
+    horizon = post.received_at + timedelta(seconds=settings.max_future_s)
+    items: dict[int, _Item] = {}
+    for event in events:
+        if event.occurred_at > horizon:
+            raise Invalid(
+                f"event seq {event.seq}: occurred_at {utc_text(event.occurred_at)} is more than"
+                f" {settings.max_future_s} s ahead of server time"
+            )
+        if isinstance(event, DoorEvent) and event.door not in (None, post.reader.door_code):
+            raise Forbidden(
+                f"event seq {event.seq}: reader {post.reader.code} stands at door"
+                f" {post.reader.door_code}, not {event.door}"
+            )
+        content = event.model_dump(exclude={"door"})
+        item = _Item(
+            event=event, content=content, digest=hashlib.sha256(canonical(content)).digest()
+        )
+        earlier = items.setdefault(event.seq, item)
+        if earlier.digest != item.digest:
+            raise Invalid(f"event seq {event.seq} appears twice with different content")
+    return items
+
+
+def _append(
+    session: Session, *, post: DevicePost, items: list[_Item], settings: Settings
+) -> dict[int, int]:
+    """Append the new events to the ledger, then their rows; their ledger index by seq."""
+    if not items:
+        return {}
+    reader = post.reader
+    badges = find_badges(
+        session, uids={item.event.badge_uid for item in items if isinstance(item.event, Swipe)}
+    )
+    skew_ms = post.skew_ms
+    clock_skew = abs(skew_ms) > settings.clock_skew_tolerance_s * 1000
+    timing = {"received_at": post.received_at, "skew_ms": skew_ms, "clock_skew": clock_skew}
+    place = {
+        "reader_id": reader.id,
+        "door_id": reader.door_id,
+        "zone_id": reader.zone_id,
+        "from_zone_id": reader.from_zone_id,
+        "to_zone_id": reader.to_zone_id,
+    }
+    actor = post.principal.snapshot()
+    facts = []
+    rows = []
+    for item in items:
+        resolved = _resolved(item.event, badges)
+        body = {**item.content, "reader": reader.code, "door": reader.door_code, **timing}
+        if resolved:
+            body["badge_status"] = resolved["badge_status"]
+            body["person_id"] = resolved["person_id"]
+        facts.append(ledger.NewFact(type=FACT_TYPES[item.event.kind], actor=actor, body=body))
+        rows.append(
+            {**_BLANK, **item.content, **place, **timing, **resolved, "content_hash": item.digest}
+        )
+    appended = ledger.append_many(session, facts, recorded_at=post.received_at)
+    for row, fact in zip(rows, appended, strict=True):
+        row["ledger_index"] = fact.index
+    session.execute(insert(_TABLE), rows)
+    return {row["seq"]: row["ledger_index"] for row in rows}
+
+
+def _resolved(event: Event, badges: dict[str, KnownBadge]) -> dict[str, Any]:
+    """For a swipe, the badge as the registry knows it at the swipe's time."""
+    if not isinstance(event, Swipe):
+        return {}
+    badge = badges.get(event.badge_uid)
+    if badge is None:
+        return {"badge_id": None, "person_id": None, "badge_status": "unknown"}
+    return {
+        "badge_id": badge.id,
+        "person_id": badge.person_id,
+        "badge_status": badge.standing_at(event.occurred_at),
+    }

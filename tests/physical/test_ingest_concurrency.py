@@ -1,0 +1,84 @@
+"""Two copies of one batch committed at the same time: each event is still stored once."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.auth.principal import Principal, Role
+from app.config import Settings
+from app.db import make_engine, session_factory
+from app.ledger import service as ledger
+from app.physical import ingest
+from app.physical.devices import DevicePost, find_reader
+from app.physical.models import PhysicalEvent
+from app.physical.schemas import BATCH, BatchResult
+from tests.databases import migrated_database
+from tests.physical.factories import make_reader, swipe
+
+
+@pytest.fixture
+def committed(backend: str, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a database of its own, whose commits are real."""
+    with migrated_database(backend, tmp_path) as url:
+        engine: Engine = make_engine(url)
+        try:
+            yield session_factory(engine)
+        finally:
+            engine.dispose()
+
+
+def post_for(sessions: sessionmaker[Session], code: str, body: bytes) -> DevicePost:
+    with sessions() as session:
+        reader = find_reader(session, code=code)
+    assert reader is not None
+    now = datetime.now(UTC)
+    principal = Principal(kind="device", subject=code, role=Role.device)
+    return DevicePost(reader=reader, principal=principal, body=body, received_at=now, created=now)
+
+
+def test_simultaneous_copies_of_a_batch_store_each_event_once(
+    committed: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with committed.begin() as session:
+        code = make_reader(session).code
+    body = orjson.dumps({"events": [swipe(seq) for seq in range(1, 51)]})
+    events = BATCH.validate_json(body).events
+    both_checked = threading.Barrier(2, timeout=5)
+    real_append = ledger.append_many
+
+    def slow_append(
+        session: Session, facts: Sequence[ledger.NewFact], *, recorded_at: datetime | None = None
+    ) -> list[ledger.Appended]:
+        # Widen the race: hold the window between "stored before?" and the insert open.
+        # A broken barrier means the other copy is blocked on the reader lock, as it should.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_checked.wait(timeout=1)
+        time.sleep(0.2)
+        return real_append(session, facts, recorded_at=recorded_at)
+
+    monkeypatch.setattr(ledger, "append_many", slow_append)
+
+    def store() -> BatchResult:
+        post = post_for(committed, code, body)
+        with committed.begin() as session:
+            return ingest.store_batch(session, post=post, events=events, settings=Settings())
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: store(), range(2)))
+
+    assert sorted((r.accepted, r.duplicates) for r in results) == [(0, 50), (50, 0)]
+    assert [r.index for r in results[0].results] == [r.index for r in results[1].results]
+    with committed() as session:
+        assert session.scalar(select(func.count()).select_from(PhysicalEvent)) == 50
+        assert ledger.size(session) == 50

@@ -1,0 +1,91 @@
+"""The ledger's Merkle tree in the database: O(log n) rows per proof, extended at append.
+
+Every hash a proof needs is the hash of a range of leaves, itself the fold of at most
+log2(n) perfect subtrees (merkle.subtrees). Subtrees of 16 leaves or more are rows of
+ledger_node, written once when they fill up; smaller ones are recomputed from their leaf
+hashes. A proof therefore costs two indexed queries, whatever the size of the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import insert, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from app.ledger import merkle
+from app.ledger.merkle import Range, Subtree
+from app.ledger.models import NODE_MIN_LEVEL, LedgerEntry, LedgerNode
+
+
+class TreeCorrupted(RuntimeError):
+    """A subtree the log must hold is missing: the database was altered behind the ledger."""
+
+
+def subtree_hashes(session: Session, wanted: Collection[Subtree]) -> dict[Subtree, bytes]:
+    """Hashes of perfect subtrees: stored ones in one query, small ones from their leaves."""
+    high = [s for s in wanted if s[0] >= NODE_MIN_LEVEL]
+    low = [s for s in wanted if s[0] < NODE_MIN_LEVEL]
+    found: dict[Subtree, bytes] = {}
+    if high:
+        rows = session.execute(
+            select(LedgerNode.level, LedgerNode.index, LedgerNode.hash).where(
+                tuple_(LedgerNode.level, LedgerNode.index).in_(high)
+            )
+        )
+        found.update(((level, index), value) for level, index, value in rows)
+    if low:
+        spans = [(index << level, (index + 1) << level) for level, index in low]
+        rows = session.execute(
+            select(LedgerEntry.index, LedgerEntry.leaf_hash).where(
+                or_(*(LedgerEntry.index.between(a, b - 1) for a, b in spans))
+            )
+        )
+        leaves: dict[int, bytes] = {index: value for index, value in rows}
+        for subtree, (a, b) in zip(low, spans, strict=True):
+            if all(i in leaves for i in range(a, b)):
+                found[subtree] = merkle.root([leaves[i] for i in range(a, b)])
+    missing = set(wanted) - found.keys()
+    if missing:
+        level, index = min(missing)
+        raise TreeCorrupted(f"the tree has no node at level {level}, index {index}")
+    return found
+
+
+def range_hashes(session: Session, ranges: Sequence[Range]) -> list[bytes]:
+    """The hash of each range of leaves, all read at once."""
+    pieces = [merkle.subtrees(start, end) for start, end in ranges]
+    nodes = subtree_hashes(session, {s for piece in pieces for s in piece})
+    return [merkle.fold([nodes[s] for s in piece]) for piece in pieces]
+
+
+def root(session: Session, size: int) -> bytes:
+    """The root hash of the tree of the first `size` facts."""
+    return range_hashes(session, [(0, size)])[0]
+
+
+def inclusion(session: Session, *, index: int, size: int) -> tuple[list[bytes], bytes]:
+    """The inclusion proof of fact `index` in the tree of `size` facts, and that tree's root."""
+    *proof, root_hash = range_hashes(session, [*merkle.inclusion_ranges(index, size), (0, size)])
+    return proof, root_hash
+
+
+def consistency(session: Session, *, first: int, second: int) -> tuple[list[bytes], bytes, bytes]:
+    """The consistency proof between two sizes, and the roots of both trees."""
+    ranges = [*merkle.consistency_ranges(first, second), (0, first), (0, second)]
+    *proof, first_root, second_root = range_hashes(session, ranges)
+    return proof, first_root, second_root
+
+
+def extend(session: Session, *, start: int, leaves: Sequence[bytes]) -> None:
+    """Store the subtrees that `leaves`, appended at `start`, complete; under the head lock."""
+    edge = merkle.subtrees(0, start)
+    known = subtree_hashes(session, edge)
+    builder = merkle.TreeBuilder(start, [known[s] for s in edge], min_level=NODE_MIN_LEVEL)
+    for leaf in leaves:
+        builder.append(leaf)
+    if builder.completed:
+        session.execute(
+            insert(LedgerNode),
+            [{"level": lv, "index": i, "hash": h} for lv, i, h in builder.completed],
+        )

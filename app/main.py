@@ -16,9 +16,12 @@ from app.body_limit import BodyLimitMiddleware
 from app.config import Settings
 from app.db import engine_from_settings, session_factory
 from app.health.router import router as health_router
+from app.ledger.checkpointer import Checkpointer
+from app.ledger.keys import load_signer
+from app.ledger.router import router as ledger_router
 from app.topology.router import router as topology_router
 
-ROUTERS = [health_router, topology_router]
+ROUTERS = [health_router, topology_router, ledger_router]
 
 
 def create_app(
@@ -35,9 +38,17 @@ def create_app(
             return
         engine = engine_from_settings(settings)
         app.state.session_factory = session_factory(engine)
+        checkpointer = None
+        if settings.checkpoint_interval_s > 0:
+            checkpointer = Checkpointer(
+                app.state.session_factory, app.state.ledger_signer, settings.checkpoint_interval_s
+            )
+            checkpointer.start()
         try:
             yield
         finally:
+            if checkpointer is not None:
+                checkpointer.stop()
             engine.dispose()
 
     app = FastAPI(
@@ -48,6 +59,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.admin_token = ensure_admin_token(settings)[0]
+    app.state.ledger_signer = load_signer(settings)
     http_errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     for router in ROUTERS:

@@ -56,7 +56,7 @@ class Verifier:
     @classmethod
     def parse(cls, text: str) -> Verifier:
         """Read a verifier key `<name>+<hex key id>+<base64(0x01 || key)>`."""
-        parts = text.strip().split("+")
+        parts = text.strip().split("+", 2)
         if len(parts) != 3 or not _NAME.fullmatch(parts[0]):
             raise NoteError("a verifier key reads <name>+<hex key id>+<base64 key>")
         name, hex_id, encoded = parts

@@ -108,3 +108,10 @@ def test_configured_key_must_exist_and_be_ed25519(tmp_path: Path) -> None:
     bad.write_text("not a key")
     with pytest.raises(keys.SigningKeyError):
         keys.load_signer(Settings(var_dir=tmp_path, ledger_key_path=bad))
+
+
+def test_verifier_keys_whose_base64_holds_a_plus_parse() -> None:
+    seeds = (bytes([i]) * 32 for i in range(256))
+    signers = (Signer("log", Ed25519PrivateKey.from_private_bytes(s)) for s in seeds)
+    signer = next(s for s in signers if "+" in s.verifier.text().split("+", 2)[2])
+    assert Verifier.parse(signer.verifier.text()) == signer.verifier

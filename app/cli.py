@@ -9,6 +9,7 @@ from app import migrations_state
 from app.auth.admin_token import ensure_admin_token, token_path
 from app.config import Settings
 from app.db import engine_from_settings
+from app.ledger.cli import ledger_cli
 
 cli = typer.Typer(
     help="vigie: the evidence service of a health-data datacenter.", no_args_is_help=True
@@ -46,6 +47,9 @@ def serve(
         workers=workers,
         log_level="info",
     )
+
+
+cli.add_typer(ledger_cli)
 
 
 def main() -> None:

@@ -40,10 +40,10 @@ def _create(path: Path) -> None:
             handle.write(pem)
 
 
-def load_signer(settings: Settings) -> Signer:
-    """The signer of checkpoints; the default key file is created on first run."""
+def load_signer(settings: Settings, *, create: bool = True) -> Signer:
+    """The signer of checkpoints; the default key file is created on first run if `create`."""
     path = key_path(settings)
-    if settings.ledger_key_path is None and not path.exists():
+    if create and settings.ledger_key_path is None and not path.exists():
         _create(path)
     try:
         key = load_pem_private_key(path.read_bytes(), password=None)

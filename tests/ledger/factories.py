@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.auth.principal import SYSTEM
@@ -29,3 +29,12 @@ def append_facts(session: Session, count: int, *, batch: int = 7) -> list[Append
 def leaf_hashes(session: Session) -> list[bytes]:
     """Every leaf hash of the log, in order."""
     return list(session.scalars(select(LedgerEntry.leaf_hash).order_by(LedgerEntry.index)))
+
+
+def go_around_triggers(session: Session, table: str) -> None:
+    """Drop a table's append-only triggers, as an attacker with DDL rights would."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"DROP TRIGGER {table}_append_only ON {table}"))
+    else:
+        session.execute(text(f"DROP TRIGGER {table}_no_update"))
+        session.execute(text(f"DROP TRIGGER {table}_no_delete"))

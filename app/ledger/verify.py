@@ -171,7 +171,8 @@ def _check_nodes(source: LogSource, nodes: dict[Subtree, bytes], report: Report)
     for level, index in nodes.keys() - seen:
         diverging.append((index << level, level, f"node ({level}, {index}) is missing"))
     report.nodes = len(seen)
-    for _, _, message in sorted(diverging)[:MAX_REPORTED]:
+    # Smallest subtrees first: they name the diverging entries most precisely.
+    for _, _, message in sorted(diverging, key=lambda d: (d[1], d[0]))[:MAX_REPORTED]:
         report.fail(message)
 
 

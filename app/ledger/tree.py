@@ -3,14 +3,14 @@
 Every hash a proof needs is the hash of a range of leaves, itself the fold of at most
 log2(n) perfect subtrees (merkle.subtrees). Subtrees of 16 leaves or more are rows of
 ledger_node, written once when they fill up; smaller ones are recomputed from their leaf
-hashes. A proof therefore costs two indexed queries, whatever the size of the log.
+hashes. A proof therefore costs one indexed query, whatever the size of the log.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import insert, or_, select, tuple_
+from sqlalchemy import SmallInteger, insert, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from app.ledger import merkle
@@ -22,29 +22,45 @@ class TreeCorrupted(RuntimeError):
     """A subtree the log must hold is missing: the database was altered behind the ledger."""
 
 
+def _merged(spans: list[Range]) -> list[Range]:
+    """Adjacent or overlapping ranges joined: fewer index scans."""
+    out: list[Range] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(b, out[-1][1]))
+        else:
+            out.append((a, b))
+    return out
+
+
 def subtree_hashes(session: Session, wanted: Collection[Subtree]) -> dict[Subtree, bytes]:
-    """Hashes of perfect subtrees: stored ones in one query, small ones from their leaves."""
+    """Hashes of perfect subtrees in one query: stored nodes, and leaves of the small ones."""
     high = [s for s in wanted if s[0] >= NODE_MIN_LEVEL]
     low = [s for s in wanted if s[0] < NODE_MIN_LEVEL]
-    found: dict[Subtree, bytes] = {}
+    spans = [(index << level, (index + 1) << level) for level, index in low]
+    leaf_ranges = _merged(spans)
+    queries = []
     if high:
-        rows = session.execute(
+        queries.append(
             select(LedgerNode.level, LedgerNode.index, LedgerNode.hash).where(
                 tuple_(LedgerNode.level, LedgerNode.index).in_(high)
             )
         )
-        found.update(((level, index), value) for level, index, value in rows)
-    if low:
-        spans = [(index << level, (index + 1) << level) for level, index in low]
-        rows = session.execute(
-            select(LedgerEntry.index, LedgerEntry.leaf_hash).where(
-                or_(*(LedgerEntry.index.between(a, b - 1) for a, b in spans))
+    if spans:
+        # Level -1 marks a leaf among the nodes.
+        queries.append(
+            select(literal(-1, SmallInteger), LedgerEntry.index, LedgerEntry.leaf_hash).where(
+                or_(*(LedgerEntry.index.between(a, b - 1) for a, b in leaf_ranges))
             )
         )
-        leaves: dict[int, bytes] = {index: value for index, value in rows}
-        for subtree, (a, b) in zip(low, spans, strict=True):
-            if all(i in leaves for i in range(a, b)):
-                found[subtree] = merkle.root([leaves[i] for i in range(a, b)])
+    if not queries:
+        return {}
+    rows = session.execute(queries[0] if len(queries) == 1 else union_all(*queries)).all()
+    found: dict[Subtree, bytes] = {(level, index): value for level, index, value in rows}
+    for subtree, (a, b) in zip(low, spans, strict=True):
+        leaves = [found.get((-1, i)) for i in range(a, b)]
+        if all(leaves):
+            found[subtree] = merkle.root(leaves)  # type: ignore[arg-type]
     missing = set(wanted) - found.keys()
     if missing:
         level, index = min(missing)

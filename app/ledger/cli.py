@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
-from tqdm import tqdm
+from tqdm import tqdm  # type: ignore[import-untyped]
 
 from app.config import Settings
 from app.db import engine_from_settings

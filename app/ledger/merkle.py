@@ -88,9 +88,12 @@ class TreeBuilder:
     def append(self, leaf: bytes) -> None:
         """Add one leaf hash."""
         edge = self._edge
-        value = leaf
         carry = self.size
-        self.size += 1
+        self.size = carry + 1
+        if not carry & 1:  # half the leaves complete no subtree: the fast path of verify
+            edge.append(leaf)
+            return
+        value = leaf
         level = 0
         while carry & 1:
             value = node_hash(edge.pop(), value)

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.orm import Base
 
-NODE_MIN_LEVEL = 4
-"""ledger_node holds subtrees of 2**4 = 16 leaves and more; smaller ones are recomputed."""
+NODE_MIN_LEVEL = 5
+"""ledger_node holds subtrees of 2**5 = 32 leaves and more; smaller ones are recomputed."""
 
 
 class LedgerEntry(Base):
@@ -47,8 +47,9 @@ class LedgerHead(Base):
 class LedgerNode(Base):
     """Hash of a perfect, aligned subtree of the log; written once, when it is full.
 
-    Levels below NODE_MIN_LEVEL are recomputed from at most 16 leaf hashes, which keeps
-    the table 8 times smaller than the log while a proof still reads O(log n) rows.
+    Levels below NODE_MIN_LEVEL are recomputed from at most 32 leaf hashes, which keeps
+    the table 16 times smaller than the log (and appends cheap) while a proof still
+    reads O(log n) rows.
     """
 
     __tablename__ = "ledger_node"

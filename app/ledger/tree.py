@@ -1,7 +1,7 @@
 """The ledger's Merkle tree in the database: O(log n) rows per proof, extended at append.
 
 Every hash a proof needs is the hash of a range of leaves, itself the fold of at most
-log2(n) perfect subtrees (merkle.subtrees). Subtrees of 16 leaves or more are rows of
+log2(n) perfect subtrees (merkle.subtrees). Subtrees of 32 leaves or more are rows of
 ledger_node, written once when they fill up; smaller ones are recomputed from their leaf
 hashes. A proof therefore costs one indexed query, whatever the size of the log.
 """

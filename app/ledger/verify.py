@@ -79,7 +79,7 @@ class Report:
 
 
 class MemoryTree:
-    """The tree rebuilt from the entries: leaf hashes and every subtree of 16 leaves or more."""
+    """The tree rebuilt from the entries: leaf hashes and every subtree of 32 leaves or more."""
 
     def __init__(self) -> None:
         self.leaves = bytearray()

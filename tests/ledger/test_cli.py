@@ -36,13 +36,13 @@ def test_checkpoint_verify_export_and_tampering(
         sessions = session_factory(engine)
         try:
             with sessions.begin() as session:
-                append_facts(session, 30)
+                append_facts(session, 40)
             code, out = _vigie("checkpoint")
-            assert code == 0 and out.startswith("vigie.local/ledger\n30\n")
+            assert code == 0 and out.startswith("vigie.local/ledger\n40\n")
 
             code, out = _vigie("verify")
             assert code == 0, out
-            assert "30 entries, 1 stored nodes, 1 checkpoints" in out and "ledger verified" in out
+            assert "40 entries, 1 stored nodes, 1 checkpoints" in out and "ledger verified" in out
 
             exported = tmp_path / "ledger.jsonl"
             assert _vigie("export-ledger", str(exported))[0] == 0

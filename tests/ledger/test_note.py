@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import ValidationError
 
 from app.config import Settings
 from app.ledger import keys
@@ -115,3 +116,9 @@ def test_verifier_keys_whose_base64_holds_a_plus_parse() -> None:
     signers = (Signer("log", Ed25519PrivateKey.from_private_bytes(s)) for s in seeds)
     signer = next(s for s in signers if "+" in s.verifier.text().split("+", 2)[2])
     assert Verifier.parse(signer.verifier.text()) == signer.verifier
+
+
+@pytest.mark.parametrize("origin", ["", "has space", "a+b", "line\nbreak"])
+def test_an_origin_unfit_for_a_note_is_refused_at_startup(origin: str) -> None:
+    with pytest.raises(ValidationError):
+        Settings(ledger_origin=origin)

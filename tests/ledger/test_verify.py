@@ -19,10 +19,10 @@ SIGNER = Signer("vigie.test/log", Ed25519PrivateKey.generate())
 
 
 def _log(session: Session) -> None:
-    """40 facts, checkpoints at 20 and 40."""
-    append_facts(session, 20)
+    """80 facts, checkpoints at 40 and 80."""
+    append_facts(session, 40)
     checkpoints.create(session, signer=SIGNER)
-    append_facts(session, 20)
+    append_facts(session, 40)
     checkpoints.create(session, signer=SIGNER)
 
 
@@ -34,7 +34,7 @@ def test_an_untouched_log_verifies(session: Session) -> None:
     _log(session)
     report = _verify(session)
     assert report.ok, report.failures
-    assert (report.size, report.nodes, report.checkpoints) == (40, 3, 2)
+    assert (report.size, report.nodes, report.checkpoints) == (80, 3, 2)
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_altered_entry_bytes_are_found_at_their_index(session: Session) -> None:
     )
     failures = _verify(session).failures
     assert failures[0].startswith("entry 27: its bytes hash to")
-    assert failures[1].startswith("entries 16..31 differ from the tree stored")
+    assert failures[1].startswith("entries 0..31 differ from the tree stored")
 
 
 def test_altered_leaf_hash_is_found_at_its_index(session: Session) -> None:
@@ -89,8 +89,8 @@ def test_a_consistent_rewrite_is_found_by_the_stored_tree_and_the_checkpoint(
         {"e": forged, "h": merkle.leaf_hash(forged)},
     )
     failures = _verify(session).failures
-    assert failures[0].startswith("entries 0..15 differ from the tree stored")
-    assert any(f.startswith("checkpoint at size 20: signed root") for f in failures)
+    assert failures[0].startswith("entries 0..31 differ from the tree stored")
+    assert any(f.startswith("checkpoint at size 40: signed root") for f in failures)
 
 
 def test_a_deleted_row_is_found_at_its_index(session: Session) -> None:
@@ -114,10 +114,10 @@ def test_an_altered_node_or_checkpoint_is_found(session: Session) -> None:
     go_around_triggers(session, "ledger_node")
     go_around_triggers(session, "ledger_checkpoint")
     session.execute(text('UPDATE ledger_node SET hash = :h WHERE "index" = 1'), {"h": bytes(32)})
-    session.execute(text("UPDATE ledger_checkpoint SET note = 'x' WHERE size = 40"))
+    session.execute(text("UPDATE ledger_checkpoint SET note = 'x' WHERE size = 80"))
     failures = _verify(session).failures
-    assert failures[0].startswith("entries 16..31 differ from the tree stored")
-    assert failures[1] == "checkpoint at size 40: the note has no signature block"
+    assert failures[0].startswith("entries 32..63 differ from the tree stored")
+    assert failures[1] == "checkpoint at size 80: the note has no signature block"
 
 
 def test_a_checkpoint_signed_by_another_key_fails(session: Session) -> None:
@@ -132,7 +132,7 @@ def test_an_export_verifies_and_its_alteration_is_found(session: Session, tmp_pa
     _log(session)
     path = tmp_path / "ledger.jsonl"
     with path.open("wb") as out:
-        assert export.write(session, out) == 40
+        assert export.write(session, out) == 80
     report = verify_log(export.ExportSource(path), SIGNER.verifier)
     assert report.ok and report.checkpoints == 2 and report.root_hash == _verify(session).root_hash
 

@@ -47,7 +47,6 @@ URL = os.environ.get(
     "VIGIE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 SIZES = [int(s) for s in os.environ.get("VIGIE_BENCH_LEDGER_SIZES", "1000000,10000000").split(",")]
-APPEND_ROUNDS = 5
 APPEND_FACTS = 50_000
 PROOFS = 2000
 WARM_UP = 200
@@ -139,20 +138,23 @@ def _plain_append(session: Session, facts: list[NewFact]) -> None:
 def bench_append(
     sessions: sessionmaker[Session], plain: sessionmaker[Session], metric: str, batch: int
 ) -> None:
-    """Appends per second through append_many, beside entries alone (no tree)."""
-    per_round = max(batch, APPEND_FACTS // APPEND_ROUNDS // (1 if batch > 1 else 10))
+    """Appends per second through append_many, beside entries alone (no tree).
+
+    The two alternate transaction by transaction, so that the load of this shared machine
+    weighs on both alike.
+    """
+    transactions = max(APPEND_FACTS // batch, 1) if batch > 1 else APPEND_FACTS // 10
     timings: dict[str, float] = {"ledger": 0.0, "plain": 0.0}
-    for _ in range(APPEND_ROUNDS):
+    for _ in range(transactions):
         for name, factory, append in [
             ("ledger", sessions, ledger.append_many),
             ("plain", plain, _plain_append),
         ]:
             start = time.perf_counter()
-            for _ in range(per_round // batch):
-                with factory.begin() as session:
-                    append(session, [FACT] * batch)
+            with factory.begin() as session:
+                append(session, [FACT] * batch)
             timings[name] += time.perf_counter() - start
-    total = APPEND_ROUNDS * (per_round // batch) * batch
+    total = transactions * batch
     emit(
         metric,
         total / timings["ledger"],

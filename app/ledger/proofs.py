@@ -13,6 +13,7 @@ from app.errors import Invalid, NotFound
 from app.ledger import service as ledger
 from app.ledger import tree
 from app.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerHead
+from app.ledger.tree import TreeCorrupted
 
 MAX_ENTRIES = 1000
 
@@ -47,7 +48,7 @@ def _note(session: Session, size: int) -> str | None:
     return session.scalar(select(LedgerCheckpoint.note).where(LedgerCheckpoint.size == size))
 
 
-def _tree(session: Session, size: int | None, *also: Any) -> tuple[Any, ...]:
+def _context(session: Session, size: int | None, *also: Any) -> tuple[Any, ...]:
     """The size asked for (by default the latest checkpoint's), its signed note, and `also`.
 
     One query, the columns `also` (scalar subqueries) riding along: proofs are the hot
@@ -84,11 +85,13 @@ def inclusion(
         select(column).where(LedgerEntry.index == position).scalar_subquery()
         for column in (LedgerEntry.entry, LedgerEntry.leaf_hash)
     )
-    tree_size, note, entry_bytes, leaf = _tree(session, size, entry, leaf)
+    tree_size, note, entry_bytes, leaf = _context(session, size, entry, leaf)
     if leaf_hash is not None and not 0 <= position < tree_size:
         raise NotFound(f"no fact with that leaf hash in the tree of size {tree_size}")
     if position >= tree_size:
         raise Invalid(f"index {position} is not in the tree of size {tree_size}")
+    if leaf is None:
+        raise TreeCorrupted(f"fact {position} is missing from the database")
     proof, root_hash = tree.inclusion(session, index=position, size=tree_size)
     return InclusionProof(
         index=position,
@@ -103,7 +106,7 @@ def inclusion(
 
 def consistency(session: Session, *, first: int, second: int | None) -> ConsistencyProof:
     """Prove that the tree of `first` facts is a prefix of the tree of `second` facts."""
-    second_size, second_note = _tree(session, second)
+    second_size, second_note = _context(session, second)
     if first > second_size:
         raise Invalid(f"first size {first} is larger than second size {second_size}")
     proof, first_root, second_root = tree.consistency(session, first=first, second=second_size)

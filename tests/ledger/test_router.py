@@ -5,10 +5,14 @@ from __future__ import annotations
 import base64
 
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.auth.policy import Policy
+from app.auth.principal import Role
 from app.ledger import merkle
+from app.ledger.router import router
 from app.ledger.note import Verifier, open_checkpoint
 from tests.conftest import ADMIN
 from tests.ledger.factories import append_facts
@@ -130,3 +134,21 @@ def test_bad_requests_are_refused_clearly(
 )
 def test_every_endpoint_needs_credentials(client: TestClient, method: str, url: str) -> None:
     assert client.request(method, f"/api/v1/ledger{url}").status_code == 401
+
+
+def test_auditors_and_security_read_and_only_admins_sign() -> None:
+    readers = {Role.admin, Role.security, Role.auditor}
+    seen = {}
+    for route in router.routes:
+        if isinstance(route, APIRoute):
+            policies = [
+                d.call for d in route.dependant.dependencies if isinstance(d.call, Policy)
+            ] + [
+                sub.call
+                for d in route.dependant.dependencies
+                for sub in d.dependencies
+                if isinstance(sub.call, Policy)
+            ]
+            seen[(route.path, *sorted(route.methods))] = {r for p in policies for r in p.roles}
+    assert seen.pop(("/api/v1/ledger/checkpoints", "POST")) == {Role.admin}
+    assert seen and all(roles == readers for roles in seen.values())

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from app.auth.policy import Policy
 from app.auth.principal import Role
 from app.ledger import merkle
-from app.ledger.router import router
 from app.ledger.note import Verifier, open_checkpoint
+from app.ledger.router import router
 from tests.conftest import ADMIN
 from tests.ledger.factories import append_facts
 

@@ -11,6 +11,7 @@ from app.auth.cli import users
 from app.config import Settings
 from app.db import engine_from_settings
 from app.demo.cli import demo
+from app.ledger.cli import ledger_cli
 from app.topology.cli import devices
 
 cli = typer.Typer(
@@ -53,6 +54,9 @@ def serve(
         workers=workers,
         log_level="info",
     )
+
+
+cli.add_typer(ledger_cli)
 
 
 def main() -> None:

@@ -45,6 +45,20 @@ class Settings(BaseSettings):
     max_batch: int = Field(1000, ge=1, le=10_000, description="Most events in one batch.")
     max_body_bytes: int = Field(2_000_000, ge=1024, description="Largest request body.")
     db_pool_size: int = Field(10, ge=1, description="Connections kept per worker (PostgreSQL).")
+    ledger_key_path: Path | None = Field(
+        None,
+        description="Ed25519 private key (PKCS8 PEM) signing the ledger's checkpoints; "
+        "default var/ledger_key.pem, created (mode 0600) on first run.",
+    )
+    ledger_origin: str = Field(
+        "vigie.local/ledger",
+        pattern=r"^[^\s+]{1,200}$",
+        description="Names this log: first line of every checkpoint and the name of its "
+        "signing key (a schema-less URL, no spaces or '+').",
+    )
+    checkpoint_interval_s: float = Field(
+        300, ge=0, description="Seconds between automatic checkpoints; 0 turns them off."
+    )
 
     jwt_private_key: SecretStr | None = Field(
         None,

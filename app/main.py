@@ -20,11 +20,14 @@ from app.body_limit import BodyLimitMiddleware
 from app.config import Settings
 from app.db import engine_from_settings, session_factory
 from app.health.router import router as health_router
+from app.ledger.checkpointer import Checkpointer
+from app.ledger.keys import load_signer
+from app.ledger.router import router as ledger_router
 from app.physical.router import router as physical_router
 from app.security_headers import SecurityHeadersMiddleware
 from app.topology.router import router as topology_router
 
-ROUTERS = [health_router, auth_router, topology_router, physical_router]
+ROUTERS = [health_router, auth_router, topology_router, physical_router, ledger_router]
 
 
 def create_app(
@@ -41,9 +44,17 @@ def create_app(
             return
         engine = engine_from_settings(settings)
         app.state.session_factory = session_factory(engine)
+        checkpointer = None
+        if settings.checkpoint_interval_s > 0:
+            checkpointer = Checkpointer(
+                app.state.session_factory, app.state.ledger_signer, settings.checkpoint_interval_s
+            )
+            checkpointer.start()
         try:
             yield
         finally:
+            if checkpointer is not None:
+                checkpointer.stop()
             engine.dispose()
 
     app = FastAPI(
@@ -56,6 +67,7 @@ def create_app(
     app.state.tokens = TokenSigner.from_settings(settings)
     app.state.passwords = Passwords.from_settings(settings)
     app.state.authenticator = Authenticator.from_settings(settings, app.state.tokens)
+    app.state.ledger_signer = load_signer(settings)
     http_errors.install(app)
     # Added innermost first: security headers wrap everything, even 413s and CORS answers.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -77,6 +77,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         var_dir=tmp_path / "var",
         database_url=database_url,
         admin_token=ADMIN_TOKEN,  # type: ignore[arg-type]
+        checkpoint_interval_s=0,
     )
 
 

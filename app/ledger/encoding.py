@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+
+from app.ledger.merkle import leaf_hash
+
+__all__ = ["canonical", "entry_bytes", "leaf_hash", "utc_text"]
 
 ENTRY_VERSION = 1
 
@@ -49,8 +52,3 @@ def entry_bytes(
             "body": body,
         }
     )
-
-
-def leaf_hash(entry: bytes) -> bytes:
-    """RFC 9162 section 2.1.1: SHA-256(0x00 || entry)."""
-    return hashlib.sha256(b"\x00" + entry).digest()

@@ -1,13 +1,16 @@
-"""The append-only fact table and the one-row head that serialises appends."""
+"""The append-only fact table, its Merkle tree nodes, checkpoints, and the head row."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, LargeBinary, String
+from sqlalchemy import BigInteger, CheckConstraint, Index, LargeBinary, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.orm import Base
+
+NODE_MIN_LEVEL = 5
+"""ledger_node holds subtrees of 2**5 = 32 leaves and more; smaller ones are recomputed."""
 
 
 class LedgerEntry(Base):
@@ -39,3 +42,33 @@ class LedgerHead(Base):
     size: Mapped[int] = mapped_column(BigInteger)
 
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class LedgerNode(Base):
+    """Hash of a perfect, aligned subtree of the log; written once, when it is full.
+
+    Levels below NODE_MIN_LEVEL are recomputed from at most 32 leaf hashes, which keeps
+    the table 16 times smaller than the log (and appends cheap) while a proof still
+    reads O(log n) rows.
+    """
+
+    __tablename__ = "ledger_node"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+    __table_args__ = (CheckConstraint("length(hash) = 32", name="hash_len"),)
+
+
+class LedgerCheckpoint(Base):
+    """A signed statement of the tree: its size, its root, and the C2SP signed note."""
+
+    __tablename__ = "ledger_checkpoint"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    created_at: Mapped[datetime]
+    note: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (CheckConstraint("length(root_hash) = 32", name="root_hash_len"),)

@@ -12,6 +12,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
+from app.ledger import tree
 from app.ledger.encoding import entry_bytes, leaf_hash
 from app.ledger.models import LedgerEntry, LedgerHead
 
@@ -40,7 +41,8 @@ def append_many(
 
     Incrementing the head row takes its lock (row lock on PostgreSQL, the write lock on
     SQLite) until commit, so concurrent writers get consecutive, never reused, indexes and
-    commit in index order, as Certificate Transparency logs require.
+    commit in index order, as Certificate Transparency logs require. Under that lock the
+    Merkle tree's new nodes are stored too, so the tree never forks either.
     """
     if not facts:
         return []
@@ -71,6 +73,7 @@ def append_many(
         )
         out.append(Appended(index=index, leaf_hash=digest))
     session.execute(insert(LedgerEntry), rows)
+    tree.extend(session, start=start, leaves=[a.leaf_hash for a in out])
     return out
 
 

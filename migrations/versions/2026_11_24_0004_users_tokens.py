@@ -1,7 +1,7 @@
 """users tokens
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-24 16:33:15.251700
 
 People's accounts (roles, tenant of a tenant auditor, lockout) and the refresh tokens of
@@ -18,7 +18,7 @@ from alembic import op
 import app.orm
 
 revision: str = "0004"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,7 +7,7 @@ room, who swiped in. Hospital A's auditor tries every id of every table it can r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -36,6 +36,7 @@ from tests.conftest import ADMIN
 from tests.physical.factories import stored_swipe
 
 API = "/api/v1/topology"
+R = TypeVar("R")
 
 
 @dataclass
@@ -47,7 +48,8 @@ class Hospitals:
     other: dict[str, list[Any]]
 
 
-def add(session: Session, row: Any) -> Any:
+def add(session: Session, row: R) -> R:
+    """Insert a row and return it with its id."""
     session.add(row)
     session.flush()
     return row

@@ -202,6 +202,7 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
     columns = [column.name for column in _TABLE.columns if column.name != "id"]
     statement = f"COPY {_TABLE.name} ({', '.join(columns)}) FROM STDIN"
     driver = connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)  # the only PostgreSQL driver vigie uses
     try:
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:

@@ -10,15 +10,18 @@ from app.physical.router import router
 
 
 def policies(dependant: Dependant) -> list[frozenset[Role]]:
-    found = [sub.call.roles for sub in dependant.dependencies if hasattr(sub.call, "roles")]
+    found: list[frozenset[Role]] = []
     for sub in dependant.dependencies:
+        roles = getattr(sub.call, "roles", None)
+        if roles is not None:
+            found.append(roles)
         found += policies(sub)
     return found
 
 
 def test_each_route_declares_who_may_call_it() -> None:
     declared = {
-        (route.path, *sorted(route.methods)): policies(route.dependant)
+        (route.path, *sorted(route.methods or ())): policies(route.dependant)
         for route in router.routes
         if isinstance(route, APIRoute)
     }

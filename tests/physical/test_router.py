@@ -1,10 +1,11 @@
-"""Every physical route declares its policy: devices ingest, staff and auditors read."""
+"""Every physical route declares its policy: devices ingest, people read (tenants their scope)."""
 
 from __future__ import annotations
 
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
+from app.auth.policy import PEOPLE
 from app.auth.principal import Role
 from app.physical.router import router
 
@@ -29,5 +30,5 @@ def test_each_route_declares_who_may_call_it() -> None:
     assert declared == {
         ("/api/v1/ingest/event", "POST"): device,
         ("/api/v1/ingest/batch", "POST"): device,
-        ("/api/v1/events", "GET"): [frozenset({Role.admin, Role.security, Role.auditor})],
+        ("/api/v1/events", "GET"): [frozenset(PEOPLE)],
     }

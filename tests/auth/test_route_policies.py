@@ -37,6 +37,8 @@ EXPECTED: dict[str, Policy] = {
     "POST /api/v1/auth/refresh": PUBLIC,
     "POST /api/v1/auth/logout": PUBLIC,
     "GET /api/v1/auth/me": SIGNED_IN,
+    "POST /api/v1/access/decide": DEVICE,
+    "GET /api/v1/access/snapshot": DEVICE,
 }
 
 # Who calls, and as which role (None: no usable credential).

@@ -12,7 +12,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.access.service import own_door
@@ -31,7 +31,6 @@ def _not_ended(until: Any, now: datetime) -> Any:
 def _badges(session: Session, *, zone_id: int, now: datetime) -> list[dict[str, Any]]:
     # Active badges of everyone holding a right on the zone (directly or through a group)
     # that has not ended; ancestors' rights do not count, as online.
-    members = select(GroupMember.person_id).where(GroupMember.group_id == AccessRight.group_id)
     rows = session.execute(
         select(
             Badge.uid,
@@ -45,7 +44,8 @@ def _badges(session: Session, *, zone_id: int, now: datetime) -> list[dict[str, 
             AccessRight.escort_required,
         )
         .select_from(AccessRight)
-        .join(Person, or_(Person.id == AccessRight.person_id, Person.id.in_(members)))
+        .outerjoin(GroupMember, GroupMember.group_id == AccessRight.group_id)
+        .join(Person, Person.id == func.coalesce(AccessRight.person_id, GroupMember.person_id))
         .join(Badge, Badge.person_id == Person.id)
         .where(
             AccessRight.zone_id == zone_id,

@@ -31,8 +31,10 @@ class Settings(BaseSettings):
         description="Bearer token of the registry admin; generated into var/admin_token "
         "on first run when unset.",
     )
-    host: str = "127.0.0.1"
-    port: int = 8000
+    host: str = Field("127.0.0.1", description="Address `vigie serve` binds.")
+    port: int = Field(8000, description="Port `vigie serve` listens on.")
+    log_level: str = Field("info", description="uvicorn log level (debug, info, warning...).")
+    access_log: bool = Field(True, description="Log every HTTP request (uvicorn access log).")
     signature_max_age_s: int = Field(
         300, ge=1, description="Device signatures older or newer than this are refused."
     )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import http_errors
 from app.access.router import router as access_router
+from app.audit.router import router as audit_router
 from app.auth.bearer import Authenticator
 from app.auth.passwords import Passwords
 from app.auth.policy import public
@@ -35,6 +36,7 @@ ROUTERS = [
     physical_router,
     access_router,
     ledger_router,
+    audit_router,
 ]
 
 

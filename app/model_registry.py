@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.audit import models as audit_models
 from app.auth import models as auth_models
 from app.ledger import models as ledger_models
 from app.orm import Base
@@ -10,4 +11,11 @@ from app.topology import models as topology_models
 
 metadata = Base.metadata
 
-__all__ = ["auth_models", "ledger_models", "metadata", "physical_models", "topology_models"]
+__all__ = [
+    "audit_models",
+    "auth_models",
+    "ledger_models",
+    "metadata",
+    "physical_models",
+    "topology_models",
+]

@@ -23,6 +23,15 @@ from tests.databases import BACKENDS, migrated_database
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+# Tests check logic, not cost: the cheapest Argon2id costs keep a login near a millisecond
+# in every area's tests (the defaults cost about 200 ms).
+HASH_TIME_COST = 1
+HASH_MEMORY_KIB = 64
+# The same costs for commands run with CliRunner, which read the environment.
+CHEAP_HASHING_ENV = {
+    "VIGIE_PASSWORD_HASH_TIME_COST": str(HASH_TIME_COST),
+    "VIGIE_PASSWORD_HASH_MEMORY_KIB": str(HASH_MEMORY_KIB),
+}
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -78,6 +87,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         admin_token=ADMIN_TOKEN,  # type: ignore[arg-type]
         checkpoint_interval_s=0,
+        password_hash_time_cost=HASH_TIME_COST,
+        password_hash_memory_kib=HASH_MEMORY_KIB,
     )
 
 

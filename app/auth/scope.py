@@ -8,7 +8,8 @@ from tenants until its area writes its rule here.
 What a tenant sees: its servers; the zones that hold their racks, up to the building; the
 doors, readers, airlocks and cameras at the zones where a person can reach those racks
 (room, cage, rack: buildings and floors are shared by every tenant, so their doors would
-show everyone's comings and goings); the people who hold an access right there.
+show everyone's comings and goings); the physical events recorded at those doors; the
+people who hold an access right there or were identified by a swipe at those doors.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy import CTE, ColumnElement, Select, false, or_, select, union
 from sqlalchemy.orm import aliased
 
 from app.auth.principal import Principal, Role
+from app.physical.models import PhysicalEvent
 from app.topology.models import (
     AccessRight,
     Airlock,
@@ -82,10 +84,18 @@ class TenantView:
 
     @cached_property
     def people(self) -> Any:
-        """People holding an access right to a reach zone, directly or through a group."""
+        """People with an access right to a reach zone (directly or through a group), and
+        people whose badge was swiped at the tenant's doors, granted or denied.
+
+        The swipes matter most: someone who tried a door of the tenant's without a right is
+        exactly who the tenant must be able to name.
+        """
         direct = select(AccessRight.person_id).where(AccessRight.zone_id.in_(self.reach_zones))
         grouped = select(GroupMember.person_id).where(GroupMember.group_id.in_(self.groups))
-        return union(direct, grouped)
+        seen = select(PhysicalEvent.person_id).where(
+            PhysicalEvent.door_id.in_(self.doors), PhysicalEvent.person_id.is_not(None)
+        )
+        return union(direct, grouped, seen)
 
 
 Rule = Callable[[TenantView], ColumnElement[bool]]
@@ -109,6 +119,7 @@ RULES: dict[type[Any], Rule] = {
     GroupMember: lambda v: GroupMember.group_id.in_(v.groups),
     Person: lambda v: Person.id.in_(v.people),
     Badge: lambda v: Badge.person_id.in_(v.people),
+    PhysicalEvent: lambda v: PhysicalEvent.door_id.in_(v.doors),
 }
 
 

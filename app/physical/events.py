@@ -11,12 +11,15 @@ from pydantic import AwareDatetime, TypeAdapter
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
+from app.audit import service as audit
+from app.auth.scope import scoped
 from app.errors import Invalid
 from app.ledger.encoding import utc_text
 from app.physical.models import PhysicalEvent
 from app.physical.schemas import INT32_LIMIT, EventOut, EventPage, EventQuery
 from app.topology.models import Door, Reader, Zone
 
+RESOURCE = "physical_event"  # what an evidence.viewed fact of this listing names
 Order = Literal["asc", "desc"]
 _CURSOR: TypeAdapter[tuple[Order, AwareDatetime, int]] = TypeAdapter(
     tuple[Order, AwareDatetime, int]
@@ -41,9 +44,9 @@ def decode_cursor(cursor: str, order: Order) -> tuple[datetime, int]:
     return occurred_at, event_id
 
 
-def list_events(session: Session, *, query: EventQuery) -> EventPage:
-    """A page of events matching the filters, newest or oldest first."""
-    stmt = _filtered(_columns(), query)
+def list_events(session: Session, *, query: EventQuery, viewer: audit.Viewer) -> EventPage:
+    """A page of the events the viewer may see, newest or oldest first; the read is recorded."""
+    stmt = scoped(_filtered(_columns(), query), PhysicalEvent, viewer.principal)
     position = tuple_(PhysicalEvent.occurred_at, PhysicalEvent.id)
     if query.cursor is not None:
         occurred_at, event_id = decode_cursor(query.cursor, query.order)
@@ -58,6 +61,13 @@ def list_events(session: Session, *, query: EventQuery) -> EventPage:
     more = len(rows) > query.limit
     last = items[-1] if items else None
     cursor = encode_cursor(query.order, last.occurred_at, last.id) if more and last else None
+    audit.record_view(
+        session,
+        viewer=viewer,
+        resource=RESOURCE,
+        query=query,
+        indexes=[item.index for item in items],
+    )
     return EventPage(items=items, next_cursor=cursor)
 
 

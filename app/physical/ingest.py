@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import psycopg
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -73,26 +75,8 @@ def _store(
     session: Session, *, post: DevicePost, events: Sequence[Event], settings: Settings
 ) -> list[EventResult]:
     items = _checked(events, post=post, settings=settings)
-    reader_id = post.reader.id
-    # Two posts of one (reader, seq) must not both pass the "stored before?" check below.
-    # This row lock serialises one reader's posts (a device and its retries): under READ
-    # COMMITTED the second one then sees the first one's committed rows and answers them as
-    # duplicates. Posts of other readers never wait here. It is taken before the ledger
-    # head, the order every writer follows, so no deadlock. The alternatives are worse:
-    # checking after the head lock holds the log-wide lock across the lookups, and INSERT
-    # .. ON CONFLICT comes too late, the losing copies' facts being already appended.
-    # SQLite ignores FOR UPDATE; its BEGIN IMMEDIATE serialises writers anyway. Should a
-    # writer ever bypass the lock, UNIQUE(reader_id, seq) refuses the second copy and its
-    # IntegrityError rolls the request back whole (409 from app.http_errors).
-    session.execute(select(Reader.id).where(Reader.id == reader_id).with_for_update(key_share=True))
-    stored = {
-        seq: (digest, index)
-        for seq, digest, index in session.execute(
-            select(PhysicalEvent.seq, PhysicalEvent.content_hash, PhysicalEvent.ledger_index)
-            .where(PhysicalEvent.reader_id == reader_id)
-            .where(PhysicalEvent.seq.in_(items))
-        )
-    }
+    _lock_reader(session, reader_id=post.reader.id)
+    stored = _stored(session, reader_id=post.reader.id, seqs=list(items))
     conflicting = sorted(seq for seq, (digest, _) in stored.items() if digest != items[seq].digest)
     if conflicting:
         shown = ", ".join(map(str, conflicting[:10]))
@@ -110,6 +94,34 @@ def _store(
         fresh.discard(event.seq)  # a repeat of the same content later in the request
         results.append(EventResult(seq=event.seq, status=status, index=indexes[event.seq]))
     return results
+
+
+def _lock_reader(session: Session, *, reader_id: int) -> None:
+    """Serialise the posts of one reader until commit (PostgreSQL; SQLite is serial)."""
+    # Two posts of one (reader, seq) must not both pass the "stored before?" check. This
+    # row lock serialises one reader's posts (a device and its retries): under READ
+    # COMMITTED the second then sees the first one's committed rows and answers them as
+    # duplicates. Posts of other readers never wait here. It is taken before the ledger
+    # head, the order every writer follows, so no deadlock. The alternatives are worse:
+    # checking after the head lock holds the log-wide lock across the lookups, and INSERT
+    # .. ON CONFLICT comes too late, the losing copies' facts being already appended.
+    # SQLite ignores FOR UPDATE; its BEGIN IMMEDIATE serialises writers anyway. Should a
+    # writer ever bypass the lock, UNIQUE(reader_id, seq) refuses the second copy and its
+    # IntegrityError rolls the request back whole (409 from app.http_errors).
+    session.execute(select(Reader.id).where(Reader.id == reader_id).with_for_update(key_share=True))
+
+
+def _stored(session: Session, *, reader_id: int, seqs: list[int]) -> dict[int, tuple[bytes, int]]:
+    """Content hash and ledger index of the reader's events already stored, by seq."""
+    rows = session.execute(
+        select(PhysicalEvent.seq, PhysicalEvent.content_hash, PhysicalEvent.ledger_index)
+        .where(PhysicalEvent.reader_id == reader_id)
+        # The range keeps PostgreSQL on the (reader_id, seq) index whatever its statistics
+        # say: on a young table they sent it to a scan that grew to 200 ms per batch.
+        .where(PhysicalEvent.seq.between(min(seqs), max(seqs)))
+        .where(PhysicalEvent.seq.in_(seqs))
+    )
+    return {seq: (digest, index) for seq, digest, index in rows}
 
 
 def _checked(events: Sequence[Event], *, post: DevicePost, settings: Settings) -> dict[int, _Item]:
@@ -173,8 +185,32 @@ def _append(
     appended = ledger.append_many(session, facts, recorded_at=post.received_at)
     for row, fact in zip(rows, appended, strict=True):
         row["ledger_index"] = fact.index
-    session.execute(insert(_TABLE), rows)
+    _insert(session, rows)
     return {row["seq"]: row["ledger_index"] for row in rows}
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert the rows in one go: COPY on PostgreSQL, a Core executemany elsewhere."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(insert(_TABLE), rows)
+        return
+    # COPY writes a 500-row batch 3 to 4 times faster than the pipelined executemany
+    # (measured: about 12 ms against 45 ms), and this insert runs under the ledger head
+    # lock, which every writer waits for. Values are already what the columns hold (aware
+    # UTC datetimes, bytes), so skipping SQLAlchemy's bind processing loses nothing.
+    columns = [column.name for column in _TABLE.columns if column.name != "id"]
+    statement = f"COPY {_TABLE.name} ({', '.join(columns)}) FROM STDIN"
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)  # the only PostgreSQL driver vigie uses
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in columns])
+    except psycopg.IntegrityError as exc:
+        # Raw driver errors bypass SQLAlchemy's translation: restore it, so that a
+        # constraint refusal is answered 409 like any other, not 500.
+        raise IntegrityError(statement, None, exc) from exc
 
 
 def _resolved(event: Event, badges: dict[str, KnownBadge]) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def register_reader(
     actor: Principal,
 ) -> Registered:
     """Create a reader with a new key, or with `rotate` give an existing one a new key."""
-    existing = service.find_entity(session, spec=READER, key=code)
+    existing = service.find_entity(session, spec=READER, key=code, viewer=actor)
     if existing is not None and not rotate:
         raise Conflict(f"reader {code} exists; pass --rotate to give it a new key")
     if existing is None and rotate:
@@ -55,7 +55,7 @@ def register_reader(
     pem, public_key = keys.generate()
     values: dict[str, Any] = {"public_key": public_key}
     if door_code is not None:
-        door = service.find_entity(session, spec=DOOR, key=door_code)
+        door = service.find_entity(session, spec=DOOR, key=door_code, viewer=actor)
         if door is None:
             raise Invalid(f"no door with code {door_code}")
         values["door_id"] = door.id  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
+from app.auth.principal import Principal
 from app.topology.schemas import MAX_ID, Page
 
 # A check sees the row with its new values applied (not yet flushed) and raises Invalid
@@ -36,10 +37,11 @@ class Filter:
 
 @dataclass(frozen=True)
 class Collection:
-    """A list field stored in another table: loaded sorted, replaced whole."""
+    """A list field stored in another table: loaded sorted (as the viewer may see it),
+    replaced whole."""
 
     field: str
-    load: Callable[[Session, Any], list[Any]]
+    load: Callable[[Session, Any, Principal], list[Any]]
     # Validates the items (raising Invalid) and replaces the stored list; the row is flushed.
     store: Callable[[Session, Any, list[Any]], None]
 

@@ -9,8 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
-from app.auth.policy import AdminOnly, allow
-from app.auth.principal import Role
+from app.auth.policy import AdminOnly, SignedIn
 from app.deps import SessionDep
 from app.errors import Invalid
 from app.topology import service
@@ -20,7 +19,6 @@ from app.topology.schemas import MAX_ID
 
 router = APIRouter(prefix="/api/v1/topology", tags=["topology"])
 
-READERS = allow(Role.admin, Role.security, Role.auditor)
 EntityIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 IfMatch = Annotated[
     str | None,
@@ -51,15 +49,21 @@ def mount(spec: EntitySpec) -> None:
     create_schema, update_schema = spec.create_schema, spec.update_schema
     query_schema, read_schema = spec.query_schema, spec.read_schema
 
-    @router.get(
-        path, response_model=spec.page_schema, dependencies=[READERS], name=f"list_{spec.path}"
-    )
-    def list_entities(session: SessionDep, query: Annotated[query_schema, Query()]) -> Any:  # type: ignore[valid-type]
-        return service.list_entities(session, spec=spec, query=query)
+    # Reads are open to every person's role; the service gives a tenant auditor its scope.
+    @router.get(path, response_model=spec.page_schema, name=f"list_{spec.path}")
+    def list_entities(
+        session: SessionDep,
+        principal: SignedIn,
+        query: Annotated[query_schema, Query()],  # type: ignore[valid-type]
+    ) -> Any:
+        return service.list_entities(session, spec=spec, query=query, viewer=principal)
 
-    @router.get(item, response_model=read_schema, dependencies=[READERS], name=f"get_{spec.name}")
-    def get_entity(session: SessionDep, entity_id: EntityIdPath, response: Response) -> Any:
-        return _tag(response, service.get_entity(session, spec=spec, entity_id=entity_id))
+    @router.get(item, response_model=read_schema, name=f"get_{spec.name}")
+    def get_entity(
+        session: SessionDep, principal: SignedIn, entity_id: EntityIdPath, response: Response
+    ) -> Any:
+        entity = service.get_entity(session, spec=spec, entity_id=entity_id, viewer=principal)
+        return _tag(response, entity)
 
     @router.post(
         path,

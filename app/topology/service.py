@@ -3,6 +3,7 @@
 Every change bumps the row's version and appends one fact to the ledger
 (`topology.<entity>.created|updated|deleted`, the actor's snapshot, the id and values),
 in the caller's transaction: the change and its fact commit together or not at all.
+Every read names who reads (`viewer`), so that a tenant auditor gets only its scope.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.principal import Principal
+from app.auth.scope import scoped
 from app.errors import Conflict, NotFound
 from app.ledger import service as ledger
 from app.ledger.service import NewFact
@@ -23,26 +25,27 @@ from app.topology.references import check_targets_exist, check_unreferenced
 from app.topology.registry import EntitySpec
 
 
-def _scoped(spec: EntitySpec) -> Select[Any]:
-    # Every read goes through here, so the tenant scope of a later issue is one filter.
-    return select(spec.model)
+def _scoped(spec: EntitySpec, viewer: Principal) -> Select[Any]:
+    # Every read of an entity goes through here: the tenant scope is this one filter.
+    return scoped(select(spec.model), spec.model, viewer)
 
 
-def _load(session: Session, spec: EntitySpec, entity_id: int) -> Any:
-    row = session.scalar(_scoped(spec).where(spec.model.id == entity_id))
+def _load(session: Session, spec: EntitySpec, entity_id: int, viewer: Principal) -> Any:
+    row = session.scalar(_scoped(spec, viewer).where(spec.model.id == entity_id))
     if row is None:
+        # Out of scope answers exactly as unknown: a tenant learns nothing from a guess.
         raise NotFound(f"no {spec.name} with id {entity_id}")
     return row
 
 
-def _read(session: Session, spec: EntitySpec, row: Any) -> BaseModel:
+def _read(session: Session, spec: EntitySpec, row: Any, viewer: Principal) -> BaseModel:
     values = {
         name: getattr(row, name)
         for name in spec.read_schema.model_fields
         if spec.collection is None or name != spec.collection.field
     }
     if spec.collection is not None:
-        values[spec.collection.field] = spec.collection.load(session, row)
+        values[spec.collection.field] = spec.collection.load(session, row, viewer)
     return spec.read_schema.model_validate(values)
 
 
@@ -94,12 +97,14 @@ def _record(
     )
 
 
-def list_entities(session: Session, *, spec: EntitySpec, query: BaseModel) -> BaseModel:
-    """One page of the entity's rows, by id, filtered by the query's parameters."""
+def list_entities(
+    session: Session, *, spec: EntitySpec, query: BaseModel, viewer: Principal
+) -> BaseModel:
+    """One page of the rows the viewer may see, by id, filtered by the query's parameters."""
     params = query.model_dump()
     limit: int = params.pop("limit")
     after_id: int | None = params.pop("after_id")
-    statement = _scoped(spec).order_by(spec.model.id).limit(limit + 1)
+    statement = _scoped(spec, viewer).order_by(spec.model.id).limit(limit + 1)
     if after_id is not None:
         statement = statement.where(spec.model.id > after_id)
     for name, value in params.items():
@@ -109,23 +114,27 @@ def list_entities(session: Session, *, spec: EntitySpec, query: BaseModel) -> Ba
     more = len(rows) > limit
     rows = rows[:limit]
     return spec.page_schema(
-        items=[_read(session, spec, row) for row in rows],
+        items=[_read(session, spec, row, viewer) for row in rows],
         next_after_id=rows[-1].id if more else None,
     )
 
 
-def get_entity(session: Session, *, spec: EntitySpec, entity_id: int) -> BaseModel:
-    """The entity with this id (NotFound otherwise)."""
-    return _read(session, spec, _load(session, spec, entity_id))
+def get_entity(
+    session: Session, *, spec: EntitySpec, entity_id: int, viewer: Principal
+) -> BaseModel:
+    """The entity with this id, if the viewer may see it (NotFound otherwise)."""
+    return _read(session, spec, _load(session, spec, entity_id, viewer), viewer)
 
 
-def find_entity(session: Session, *, spec: EntitySpec, key: str) -> BaseModel | None:
+def find_entity(
+    session: Session, *, spec: EntitySpec, key: str, viewer: Principal
+) -> BaseModel | None:
     """The entity whose natural key (code, or a server's hostname) is `key`, if any."""
     if len(spec.unique[0]) != 1:
         raise ValueError(f"{spec.name} has no natural key")
     column = getattr(spec.model, spec.unique[0][0])
-    row = session.scalar(_scoped(spec).where(column == key))
-    return None if row is None else _read(session, spec, row)
+    row = session.scalar(_scoped(spec, viewer).where(column == key))
+    return None if row is None else _read(session, spec, row, viewer)
 
 
 def create_entity(
@@ -143,7 +152,7 @@ def create_entity(
         session.flush()
         if spec.collection is not None and items is not None:
             spec.collection.store(session, row, items)
-        out = _read(session, spec, row)
+        out = _read(session, spec, row, actor)
         body = {"id": row.id, "values": out.model_dump(mode="json")}
         _record(session, spec, "created", actor, body)
     return out
@@ -159,9 +168,9 @@ def update_entity(
     actor: Principal,
 ) -> BaseModel:
     """Apply the fields given, if the row is at the expected version; record what changed."""
-    row = _load(session, spec, entity_id)
+    row = _load(session, spec, entity_id, actor)
     _expect_version(spec, row, expected_version)
-    before = _read(session, spec, row)
+    before = _read(session, spec, row, actor)
     old = before.model_dump(mode="json")
     new = data.model_dump(mode="json", exclude_unset=True)
     changed = sorted(name for name, value in new.items() if old[name] != value)
@@ -178,7 +187,7 @@ def update_entity(
         _flush(session, spec, entity_id)
         if spec.collection is not None and collection in changed:
             spec.collection.store(session, row, values[collection])
-        out = _read(session, spec, row)
+        out = _read(session, spec, row, actor)
         body = {
             "id": entity_id,
             "values": out.model_dump(mode="json"),
@@ -198,9 +207,9 @@ def delete_entity(
     actor: Principal,
 ) -> None:
     """Delete the entity if nothing refers to it; the fact keeps its last values."""
-    row = _load(session, spec, entity_id)
+    row = _load(session, spec, entity_id, actor)
     _expect_version(spec, row, expected_version)
-    before = _read(session, spec, row)
+    before = _read(session, spec, row, actor)
     check_unreferenced(session, row, f"{spec.name} {entity_id}")
     with session.begin_nested():  # see create_entity
         session.delete(row)

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
 
+from app.auth.principal import Principal
+from app.auth.scope import scoped
 from app.errors import Conflict, Invalid
 from app.topology.models import (
     AccessRight,
@@ -209,11 +211,10 @@ def _site_of(session: Session, kind: str, target_id: int) -> int | None:
     return None if zone is None else zone.site_id
 
 
-def load_coverage(session: Session, camera: Any) -> list[dict[str, Any]]:
-    """What the camera sees, sorted by kind and id."""
-    rows = session.execute(
-        select(*_TARGET_COLUMNS.values()).where(CameraCoverage.camera_id == camera.id)
-    )
+def load_coverage(session: Session, camera: Any, viewer: Principal) -> list[dict[str, Any]]:
+    """What the camera sees (of what the viewer may see), sorted by kind and id."""
+    query = select(*_TARGET_COLUMNS.values()).where(CameraCoverage.camera_id == camera.id)
+    rows = session.execute(scoped(query, CameraCoverage, viewer))
     targets = [
         {"kind": kind, "id": value}
         for row in rows
@@ -243,10 +244,11 @@ def store_coverage(session: Session, camera: Any, targets: list[dict[str, Any]])
         )
 
 
-def load_members(session: Session, group: PersonGroup) -> list[int]:
-    """Ids of the group's members, ascending."""
+def load_members(session: Session, group: PersonGroup, viewer: Principal) -> list[int]:
+    """Ids of the group's members (whom the viewer may see), ascending."""
     query = select(GroupMember.person_id).where(GroupMember.group_id == group.id)
-    return list(session.scalars(query.order_by(GroupMember.person_id)))
+    query = scoped(query.order_by(GroupMember.person_id), GroupMember, viewer)
+    return list(session.scalars(query))
 
 
 def store_members(session: Session, group: PersonGroup, person_ids: list[int]) -> None:

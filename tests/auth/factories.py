@@ -13,9 +13,10 @@ from app.auth.models import User
 from app.auth.passwords import Passwords
 from app.auth.principal import SYSTEM, Role
 from app.topology.models import Server, Site, Tenant, Zone
+from tests.conftest import HASH_MEMORY_KIB, HASH_TIME_COST
 
 PASSWORD = "correct horse battery staple"
-CHEAP = Passwords(time_cost=1, memory_kib=64)
+CHEAP = Passwords(time_cost=HASH_TIME_COST, memory_kib=HASH_MEMORY_KIB)
 _serial = itertools.count(1)
 
 

@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
 from app.auth.models import User
-from app.auth.passwords import Passwords
 from app.cli import cli
 from app.db import make_engine
 from app.ledger import service as ledger
 from app.ledger.models import LedgerEntry
 from app.topology.models import Tenant
+from tests.auth.factories import CHEAP
+from tests.conftest import CHEAP_HASHING_ENV
 from tests.databases import migrated_database
 
 PASSWORD = "a long enough password"
@@ -37,12 +38,7 @@ def database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 @pytest.fixture
 def run(database: str, tmp_path: Path) -> Invoke:
     """Run `vigie ARGS` with some standard input against the database."""
-    env = {
-        "VIGIE_DATABASE_URL": database,
-        "VIGIE_VAR_DIR": str(tmp_path),
-        "VIGIE_PASSWORD_HASH_TIME_COST": "1",
-        "VIGIE_PASSWORD_HASH_MEMORY_KIB": "64",
-    }
+    env = {"VIGIE_DATABASE_URL": database, "VIGIE_VAR_DIR": str(tmp_path), **CHEAP_HASHING_ENV}
 
     def invoke(*args: str, input: str | None = None) -> Result:
         return CliRunner().invoke(cli, list(args), input=input, env=env)
@@ -77,7 +73,7 @@ def test_add_reads_the_password_from_stdin(run: Invoke, database: str) -> None:
     assert "user alice (auditor) created" in result.output
     assert PASSWORD not in result.output
     stored = account(database, "alice")
-    assert Passwords(time_cost=1, memory_kib=64).verify(stored.password_hash, PASSWORD)
+    assert CHEAP.verify(stored.password_hash, PASSWORD)
     assert "auth.user.created" in fact_types(database)
 
 

@@ -26,8 +26,28 @@ from tests.conftest import ADMIN
 PUBLIC = "public"
 Policy = frozenset[Role] | str
 ADMIN_ONLY: Policy = frozenset({Role.admin})
+# Every person's role; a tenant auditor receives only its scope (app.auth.scope).
 SIGNED_IN: Policy = frozenset(PEOPLE)
+# Staff who read everything: never a tenant, since these answers mix every tenant's facts.
+STAFF: Policy = frozenset({Role.admin, Role.security, Role.auditor})
 DEVICE: Policy = frozenset({Role.device})
+
+# The registry: admins change it, every person reads it (tenant auditors their scope).
+TOPOLOGY = (
+    "tenants",
+    "sites",
+    "zones",
+    "doors",
+    "readers",
+    "airlocks",
+    "cameras",
+    "workstations",
+    "servers",
+    "people",
+    "groups",
+    "badges",
+    "access-rights",
+)
 
 EXPECTED: dict[str, Policy] = {
     "GET /": PUBLIC,
@@ -37,9 +57,28 @@ EXPECTED: dict[str, Policy] = {
     "POST /api/v1/auth/refresh": PUBLIC,
     "POST /api/v1/auth/logout": PUBLIC,
     "GET /api/v1/auth/me": SIGNED_IN,
+    "POST /api/v1/ingest/event": DEVICE,
+    "POST /api/v1/ingest/batch": DEVICE,
+    "GET /api/v1/events": SIGNED_IN,
+    "GET /api/v1/audit/reads": STAFF,
+    "GET /api/v1/ledger/checkpoints/latest": STAFF,
+    "GET /api/v1/ledger/checkpoints/{size}": STAFF,
+    "POST /api/v1/ledger/checkpoints": ADMIN_ONLY,
+    "GET /api/v1/ledger/proofs/inclusion": STAFF,
+    "GET /api/v1/ledger/proofs/consistency": STAFF,
+    "GET /api/v1/ledger/entries": STAFF,
+    "GET /api/v1/ledger/public-key": STAFF,
     "POST /api/v1/access/decide": DEVICE,
     "GET /api/v1/access/snapshot": DEVICE,
 }
+for _entity in TOPOLOGY:
+    EXPECTED |= {
+        f"GET /api/v1/topology/{_entity}": SIGNED_IN,
+        f"GET /api/v1/topology/{_entity}/{{entity_id}}": SIGNED_IN,
+        f"POST /api/v1/topology/{_entity}": ADMIN_ONLY,
+        f"PATCH /api/v1/topology/{_entity}/{{entity_id}}": ADMIN_ONLY,
+        f"DELETE /api/v1/topology/{_entity}/{{entity_id}}": ADMIN_ONLY,
+    }
 
 # Who calls, and as which role (None: no usable credential).
 CALLERS: dict[str, Role | None] = {

@@ -28,6 +28,7 @@ from app.topology.models import (
     Zone,
 )
 from tests.auth import factories as f
+from tests.physical.factories import stored_swipe
 
 R = TypeVar("R")
 
@@ -96,9 +97,9 @@ def campus(session: Session) -> Campus:
             c.see(session.scalars(select(Reader).where(Reader.door_id == row.id)).one())
         return row
 
-    door(outside, building, False)  # shared by everyone: not the tenant's business
+    entrance = door(outside, building, False)  # shared by everyone: not the tenant's business
     d1 = door(floor, r1, True)
-    door(floor, r2, False)
+    d2 = door(floor, r2, False)
     d3 = door(floor, r3, True)
     door(r1, k1, True)
     door(r3, k3b, False)  # B's rack door, in the shared room
@@ -126,15 +127,24 @@ def campus(session: Session) -> Campus:
     add(session, CameraCoverage(camera_id=cam_hall.id, zone_id=building.id))
     add(session, Workstation(code=f.unique("ws"), name="w", zone_id=r1.id))
 
-    def person(visible: bool) -> Person:
+    def person(visible: bool, swiped_at: Door | None = None) -> Person:
         row = add(session, Person(code=f.unique("p"), full_name="Jane Doe"))
         badge = add(session, Badge(uid=f.unique("uid"), person_id=row.id))
         if visible:
             c.see(row)
             c.see(badge)
+        if swiped_at is not None:
+            event = stored_swipe(session, swiped_at, badge)
+            if swiped_at in (d1, d3):
+                c.see(event)
         return row
 
     p1, p2, p3, p4 = person(True), person(False), person(True), person(False)
+    # Seen at A's door without any right there: A must be able to name them.
+    person(True, swiped_at=d1)
+    person(False, swiped_at=d2)
+    person(False, swiped_at=entrance)
+    c.see(stored_swipe(session, d3))  # an unknown badge at the shared room's door
     c.see(add(session, AccessRight(person_id=p1.id, zone_id=r1.id)))
     add(session, AccessRight(person_id=p2.id, zone_id=r2.id))
     add(session, AccessRight(person_id=p4.id, zone_id=building.id))

@@ -1,4 +1,5 @@
-"""Small builders of the topology rows that ingest needs: site, zones, door, reader, badges."""
+"""Small builders of the rows that ingest needs (site, zones, door, reader, badges) and of
+stored events."""
 
 from __future__ import annotations
 
@@ -10,8 +11,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.ledger import service as ledger
+from app.ledger.service import NewFact
+from app.physical.models import PhysicalEvent
 from app.topology.models import Badge, Door, Person, Reader, Site, Zone
 from tests.physical.signing import post_signed
 
@@ -155,3 +160,36 @@ def heartbeat(seq: int, *, at: datetime | None = None, **fields: object) -> dict
 
 def _stamp(at: datetime | None) -> str:
     return (at or datetime.now(UTC)).isoformat()
+
+
+def stored_swipe(session: Session, door: Door, badge: Badge | None = None) -> PhysicalEvent:
+    """A granted swipe at the door's first reader, stored as ingest stores it (fact and row)."""
+    reader = session.scalars(select(Reader).where(Reader.door_id == door.id).limit(1)).one()
+    now = datetime.now(UTC)
+    actor = {"kind": "device", "subject": reader.code, "role": "device"}
+    fact = ledger.append(
+        session, NewFact(type="badge.swipe", actor=actor, body={"door": door.code})
+    )
+    row = PhysicalEvent(
+        ledger_index=fact.index,
+        reader_id=reader.id,
+        door_id=door.id,
+        zone_id=door.to_zone_id,
+        from_zone_id=door.from_zone_id,
+        to_zone_id=door.to_zone_id,
+        kind="swipe",
+        seq=next(_numbers),
+        occurred_at=now,
+        received_at=now,
+        skew_ms=0,
+        clock_skew=False,
+        content_hash=bytes(32),
+        badge_uid=badge.uid if badge else "UID:UNKNOWN",
+        badge_id=badge.id if badge else None,
+        person_id=badge.person_id if badge else None,
+        result="granted",
+        badge_status="valid" if badge else "unknown",
+    )
+    session.add(row)
+    session.flush()
+    return row

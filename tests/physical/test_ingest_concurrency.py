@@ -12,6 +12,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -82,3 +83,18 @@ def test_simultaneous_copies_of_a_batch_store_each_event_once(
     with committed() as session:
         assert session.scalar(select(func.count()).select_from(PhysicalEvent)) == 50
         assert ledger.size(session) == 50
+
+
+def test_a_copy_that_skips_the_check_is_refused_by_the_unique_constraint(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader = make_reader(session)
+    event = swipe(1)
+    assert reader.post(client, "/api/v1/ingest/event", event).status_code == 201
+    # As if a concurrent writer had looked before the first copy committed.
+    monkeypatch.setattr(ingest, "_stored", lambda *_, **__: {})
+    response = reader.post(client, "/api/v1/ingest/event", event)
+    assert response.status_code == 409
+    assert response.json()["code"] == "conflict"
+    assert session.scalar(select(func.count()).select_from(PhysicalEvent)) == 1
+    assert ledger.size(session) == 1

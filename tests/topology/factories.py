@@ -46,12 +46,13 @@ def create(session: Session, spec: EntitySpec, **values: Any) -> Any:
 
 def get(session: Session, spec: EntitySpec, entity_id: int) -> Any:
     """Read one entity."""
-    return service.get_entity(session, spec=spec, entity_id=entity_id)
+    return service.get_entity(session, spec=spec, entity_id=entity_id, viewer=ACTOR)
 
 
 def page(session: Session, spec: EntitySpec, **query: Any) -> Any:
     """One page of a list."""
-    return service.list_entities(session, spec=spec, query=spec.query_schema.model_validate(query))
+    query_model = spec.query_schema.model_validate(query)
+    return service.list_entities(session, spec=spec, query=query_model, viewer=ACTOR)
 
 
 def update(session: Session, spec: EntitySpec, entity_id: int, **values: Any) -> Any:

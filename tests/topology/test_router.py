@@ -9,8 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.auth import policy
-from app.auth.principal import Principal, Role
+from app.auth.principal import Role
 from app.topology.router import router
+from tests.auth.factories import bearer, login, user
 from tests.conftest import ADMIN
 from tests.topology import factories as f
 from tests.topology.factories import API, KEY, post
@@ -26,7 +27,7 @@ def test_every_route_declares_who_may_call_it() -> None:
         assert len(policies) == 1, route.path
         expected = {Role.admin}
         if route.methods == {"GET"}:
-            expected |= {Role.security, Role.auditor}
+            expected |= {Role.security, Role.auditor, Role.tenant_auditor}
         assert policies[0].roles == expected, (route.path, route.methods)
 
 
@@ -42,16 +43,23 @@ def test_no_route_answers_without_the_admin_token(client: TestClient) -> None:
             assert answer.headers["WWW-Authenticate"] == "Bearer"
 
 
+@pytest.mark.parametrize("role", [Role.security, Role.auditor, Role.tenant_auditor])
 def test_readers_of_the_registry_may_read_but_not_write(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, session: Session, role: Role
 ) -> None:
-    auditor = Principal(kind="user", subject="audrey", role=Role.auditor)
-    monkeypatch.setattr(policy, "authenticate_bearer", lambda _request, _token: auditor)
-    headers = {"Authorization": "Bearer auditor-token"}
+    site = post(client, "sites", {"code": "S-R", "name": "Site"})
+    headers = bearer(login(client, user(session, role).username)["access_token"])
     assert client.get(f"{API}/sites", headers=headers).status_code == 200
-    answer = client.post(f"{API}/sites", headers=headers, json={"code": "S", "name": "S"})
-    assert answer.status_code == 403
-    assert answer.json()["code"] == "forbidden"
+    writes = [
+        ("post", f"{API}/sites", {"code": "S", "name": "S"}),
+        ("patch", f"{API}/sites/{site['id']}", {"name": "renamed"}),
+        ("delete", f"{API}/sites/{site['id']}", None),
+    ]
+    for method, url, body in writes:
+        answer = client.request(method, url, headers=headers, json=body)
+        assert answer.status_code == 403, (method, answer.text)
+        assert answer.json()["code"] == "forbidden"
+    assert client.get(f"{API}/sites/{site['id']}", headers=ADMIN).json()["version"] == 1
 
 
 def test_site_round_trip_with_versions(client: TestClient, session: Session) -> None:

@@ -144,7 +144,7 @@ def test_duplicate_natural_keys_are_conflicts(session: Session) -> None:
 
 def test_unknown_ids_are_not_found(session: Session) -> None:
     with pytest.raises(NotFound, match="no zone with id 999999"):
-        service.get_entity(session, spec=ZONE, entity_id=999999)
+        f.get(session, ZONE, 999999)
     with pytest.raises(NotFound):
         f.update(session, ZONE, 999999, name="x")
     with pytest.raises(NotFound):
@@ -168,8 +168,8 @@ def test_list_pages_by_id_and_filters(session: Session) -> None:
 
 def test_find_entity_by_natural_key(session: Session) -> None:
     site = f.create(session, SITE, code="FIND-ME", name="Here")
-    assert service.find_entity(session, spec=SITE, key="FIND-ME") == site
-    assert service.find_entity(session, spec=SITE, key="NOPE") is None
+    assert service.find_entity(session, spec=SITE, key="FIND-ME", viewer=f.ACTOR) == site
+    assert service.find_entity(session, spec=SITE, key="NOPE", viewer=f.ACTOR) is None
 
 
 def test_is_empty(session: Session) -> None:
@@ -180,4 +180,4 @@ def test_is_empty(session: Session) -> None:
 
 def test_only_entities_with_a_one_column_natural_key_can_be_found_by_it(session: Session) -> None:
     with pytest.raises(ValueError, match="no natural key"):
-        service.find_entity(session, spec=ACCESS_RIGHT, key="1")
+        service.find_entity(session, spec=ACCESS_RIGHT, key="1", viewer=f.ACTOR)

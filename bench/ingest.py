@@ -1,0 +1,186 @@
+"""Reader ingest benchmark on PostgreSQL, through HTTP with signed requests.
+
+    python bench/ingest.py
+
+1. The badge_readers client (load mode) posts 200,000 swipes in batches of 500 from the
+   demo site's 26 readers to a real `vigie serve` on a fresh PostgreSQL database:
+   accepted events per second end to end (`ingest.batch.events_per_s`).
+2. The same rows (each event's physical_event row and its ledger entry) are then COPied
+   raw into twin tables of the same database: rows per second (`ingest.copy.rows_per_s`),
+   and the ratio of the two (`ingest.batch.copy_ratio`).
+3. Single-event posts from 16 concurrent client processes for a fixed time: requests per
+   second and p50/p99 latency (`ingest.single.*`).
+Settings: VIGIE_BENCH_POSTGRES_URL, VIGIE_BENCH_INGEST_COUNT (200000),
+VIGIE_BENCH_WORKERS (server worker processes, 2), VIGIE_BENCH_SINGLE_S (15).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx  # noqa: E402
+import psycopg  # noqa: E402
+from sqlalchemy import make_url  # noqa: E402
+
+from badge_readers.load import run_load  # noqa: E402
+from badge_readers.plan import ReaderPlan  # noqa: E402
+from badge_readers.signing import RequestSigner, load_private_key  # noqa: E402
+from badge_readers.topology_api import fetch_plan  # noqa: E402
+from bench.support import database, emit, log, percentile, server, vigie  # noqa: E402
+
+COUNT = int(os.environ.get("VIGIE_BENCH_INGEST_COUNT", "200000"))
+WORKERS = int(os.environ.get("VIGIE_BENCH_WORKERS", "2"))
+SINGLE_S = float(os.environ.get("VIGIE_BENCH_SINGLE_S", "15"))
+SINGLE_CLIENTS = 16
+BATCH = 500
+TOKEN = "bench-admin-token-0123456789abcdef"
+
+
+def bench_batches(base: str, keys: Path, queues: Path) -> float:
+    """Figure 1: the simulator's client posting COUNT swipes in batches of 500."""
+    plan = fetch_plan(base, TOKEN, keys)
+    log(f"posting {COUNT} swipes from {len(plan.readers)} readers in batches of {BATCH}")
+    report = run_load(plan, server=base, queue_dir=queues, count=COUNT, batch_size=BATCH)
+    if report.accepted != COUNT:
+        raise SystemExit(f"only {report.accepted} of {COUNT} accepted: {report}")
+    emit(
+        "ingest.batch.events_per_s",
+        report.events_per_s,
+        "events/s",
+        events=COUNT,
+        batch=BATCH,
+        seconds=round(report.send_s, 2),
+        server_workers=WORKERS,
+    )
+    return report.events_per_s
+
+
+def _copy_table(conn: psycopg.Connection, table: str) -> tuple[int, float]:
+    twin = f"bench_copy_{table}"
+    # Every column but the generated id: the rows exactly as the server stored them.
+    names = conn.execute(
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_name = %s AND column_name <> 'id' ORDER BY ordinal_position",
+        (table,),
+    ).fetchall()
+    columns = ", ".join(f'"{name}"' for (name,) in names)
+    conn.execute(f"CREATE TABLE {twin} (LIKE {table} INCLUDING DEFAULTS INCLUDING INDEXES)")
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT {columns} FROM {table}")
+        rows = cur.fetchall()
+    conn.commit()
+    started = time.perf_counter()
+    with conn.cursor() as cur, cur.copy(f"COPY {twin} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    conn.commit()
+    return len(rows), time.perf_counter() - started
+
+
+def bench_copy(url: str, batch_rate: float) -> None:
+    """Figure 2: raw COPY of the same rows into twin tables of the same database."""
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as conn:
+        events, events_s = _copy_table(conn, "physical_event")
+        entries, entries_s = _copy_table(conn, "ledger_entry")
+    rate = events / (events_s + entries_s)
+    emit(
+        "ingest.copy.rows_per_s",
+        rate,
+        "events/s",
+        note="one event = its physical_event row + its ledger_entry row",
+        event_rows=events,
+        ledger_rows=entries,
+    )
+    emit("ingest.batch.copy_ratio", batch_rate / rate, "ratio")
+
+
+def _single_client(job: tuple[str, str, str, int, float]) -> list[float]:
+    base, code, key_path, first_seq, seconds = job
+    signer = RequestSigner(code, load_private_key(Path(key_path)))
+    latencies: list[float] = []
+    seq = first_seq
+    with httpx.Client(timeout=30) as http:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            body = json.dumps(
+                {
+                    "kind": "swipe",
+                    "seq": seq,
+                    "occurred_at": datetime.now(UTC).isoformat(),
+                    "badge_uid": "BENCH-SINGLE",
+                    "result": "denied",
+                    "reason": "unknown_badge",
+                }
+            ).encode()
+            request = http.build_request(
+                "POST",
+                f"{base}/api/v1/ingest/event",
+                content=body,
+                headers={"Content-Type": "application/json"},
+            )
+            signer.sign(request, body)
+            started = time.perf_counter()
+            response = http.send(request)
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 201:
+                raise RuntimeError(f"{code}: {response.status_code} {response.text}")
+            seq += 1
+    return latencies
+
+
+def bench_singles(base: str, readers: list[ReaderPlan]) -> None:
+    """Figure 3: single posts from 16 concurrent clients, each its own process and reader."""
+    first_seq = time.time_ns() // 1000 + 10**9
+    jobs = [
+        (base, reader.code, str(reader.key), first_seq, SINGLE_S)
+        for reader in readers[:SINGLE_CLIENTS]
+    ]
+    log(f"single posts: {len(jobs)} clients for {SINGLE_S:.0f} s")
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=len(jobs)) as pool:
+        results = list(pool.map(_single_client, jobs))
+    elapsed = time.perf_counter() - started
+    latencies = [value * 1000 for client in results for value in client]
+    emit(
+        "ingest.single.requests_per_s",
+        len(latencies) / elapsed,
+        "requests/s",
+        clients=len(jobs),
+        requests=len(latencies),
+    )
+    emit("ingest.single.p50_ms", percentile(latencies, 50), "ms")
+    emit("ingest.single.p99_ms", percentile(latencies, 99), "ms")
+
+
+def main() -> None:
+    """Run the three parts on one fresh database."""
+    with database("ingest") as url, tempfile.TemporaryDirectory() as tmp:
+        var = Path(tmp) / "var"
+        env = {
+            **os.environ,
+            "VIGIE_DATABASE_URL": url,
+            "VIGIE_VAR_DIR": str(var),
+            "VIGIE_ADMIN_TOKEN": TOKEN,
+            "VIGIE_ACCESS_LOG": "false",
+        }
+        log("loading the demo site")
+        vigie(env, "demo")
+        with server(env, workers=WORKERS) as base:
+            batch_rate = bench_batches(base, var / "demo-readers", Path(tmp) / "queues")
+            plan = fetch_plan(base, TOKEN, var / "demo-readers")
+            bench_singles(base, plan.readers)
+        bench_copy(url, batch_rate)
+
+
+if __name__ == "__main__":
+    main()

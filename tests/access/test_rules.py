@@ -15,8 +15,8 @@ NIGHT = {"days": [4], "start": "22:00", "end": "06:00"}  # Friday night into Sat
 EARLY = {"days": [6], "start": "01:00", "end": "04:00"}  # Sunday, across the DST changes
 
 
-def paris(*fields: int) -> datetime:
-    return datetime(*fields, tzinfo=PARIS)
+def paris(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=PARIS)
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import http_errors
+from app.access.router import router as access_router
 from app.audit.router import router as audit_router
 from app.auth.bearer import Authenticator
 from app.auth.passwords import Passwords
@@ -33,6 +34,7 @@ ROUTERS = [
     auth_router,
     topology_router,
     physical_router,
+    access_router,
     ledger_router,
     audit_router,
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +26,11 @@ class ReaderIdentity:
     zone_id: int  # the zone the door guards
     from_zone_id: int  # where a passage through this reader starts
     to_zone_id: int  # and where it ends
+
+    @property
+    def direction(self) -> Literal["in", "out"]:
+        """in when a passage through this reader enters the guarded zone, else out."""
+        return "in" if self.to_zone_id == self.zone_id else "out"
 
 
 @dataclass(frozen=True)

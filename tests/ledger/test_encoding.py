@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.ledger.encoding import entry_bytes, entry_template
+from app.ledger.encoding import entry_bytes, entry_templates
 
 MOMENT = datetime(2026, 11, 24, 17, 30, 1, 5, tzinfo=timezone(timedelta(hours=2)))
 
@@ -25,8 +25,10 @@ MOMENT = datetime(2026, 11, 24, 17, 30, 1, 5, tzinfo=timezone(timedelta(hours=2)
 @pytest.mark.parametrize("index", [0, 7, 2**40])
 def test_template_with_its_index_is_the_entry(body: dict[str, Any], index: int) -> None:
     actor = {"kind": "device", "subject": "RD-1"}
-    prefix, suffix = entry_template(type="badge.swipe", recorded_at=MOMENT, actor=actor, body=body)
-    expected = entry_bytes(
-        index=index, type="badge.swipe", recorded_at=MOMENT, actor=actor, body=body
-    )
-    assert prefix + b"%d" % index + suffix == expected
+    facts = [("badge.swipe", actor, body), ("door.event", {}, body), ("badge.swipe", {}, {})]
+    templates = entry_templates(recorded_at=MOMENT, facts=facts)
+    for (type, fact_actor, fact_body), (prefix, suffix) in zip(facts, templates, strict=True):
+        expected = entry_bytes(
+            index=index, type=type, recorded_at=MOMENT, actor=fact_actor, body=fact_body
+        )
+        assert prefix + b"%d" % index + suffix == expected

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+import psycopg
+from sqlalchemy import Dialect, Engine, Table, create_engine, event, insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import migrations_state
@@ -39,7 +42,13 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pool_pre_ping: on psycopg it is three round trips per checkout (BEGIN, SELECT 1,
+    # ROLLBACK), i.e. per request: an inclusion proof went from 7 round trips to 4, a
+    # single ingest post from 13 to 10. The price: after PostgreSQL restarts, the first
+    # statement on a stale pooled connection fails; SQLAlchemy sees the disconnect and
+    # discards every connection made before it, so each worker answers one 500 (nothing
+    # stored, rolled back; devices retry 5xx) and then works again.
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size)
 
 
 def engine_from_settings(settings: Settings) -> Engine:
@@ -63,6 +72,44 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+# Below this many rows a plain INSERT is cheaper: COPY costs two round trips, not one.
+COPY_MIN_ROWS = 8
+
+
+@cache
+def _copy_types(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> list[str]:
+    """PostgreSQL type names of the columns, as binary COPY needs them (bigint, varchar...)."""
+    return [table.c[name].type.compile(dialect=dialect).split("(")[0].lower() for name in columns]
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows (same keys each) in one go: COPY on PostgreSQL, else one executemany."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or len(rows) < COPY_MIN_ROWS:
+        session.execute(insert(table), rows)
+        return
+    # COPY writes 500 rows 3 to 4 times faster than the pipelined executemany (measured:
+    # about 12 ms against 45 ms for physical_event), and the ledger and the ingest call
+    # this under the ledger head lock, which every writer waits for. Values are already
+    # what the columns hold (aware UTC datetimes, bytes): skipping SQLAlchemy's bind
+    # processing loses nothing.
+    columns = tuple(rows[0])
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)  # the only PostgreSQL driver vigie uses
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            # Binary rows: a third of the text format's CPU and half its time for 500
+            # ledger entries (measured), bytea being sent as is rather than hex-escaped.
+            copy.set_types(_copy_types(connection.dialect, table, columns))
+            for row in rows:
+                copy.write_row([row[name] for name in columns])
+    except psycopg.IntegrityError as exc:
+        # Raw driver errors bypass SQLAlchemy's translation: restore it, so that a
+        # constraint refusal is answered 409 like any other, not 500.
+        raise IntegrityError(statement, None, exc) from exc
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,7 +10,7 @@ import orjson
 
 from app.ledger.merkle import leaf_hash
 
-__all__ = ["canonical", "entry_bytes", "leaf_hash", "utc_text"]
+__all__ = ["canonical", "entry_bytes", "entry_templates", "leaf_hash", "utc_text"]
 
 ENTRY_VERSION = 1
 
@@ -52,3 +53,24 @@ def entry_bytes(
             "body": body,
         }
     )
+
+
+def entry_templates(
+    *, recorded_at: datetime, facts: Sequence[tuple[str, dict[str, Any], dict[str, Any]]]
+) -> list[tuple[bytes, bytes]]:
+    """entry_bytes of each (type, actor, body) cut around the index: prefix, suffix.
+
+    prefix + b"%d" % index + suffix is entry_bytes(index=index, ...). The index is known
+    only once the ledger head is locked; everything else is encoded before, so that
+    writers hold the log-wide lock for a concatenation per fact. Sorted keys put "index"
+    between "body" and "recorded_at"; the tail (time, type) is encoded once per type.
+    """
+    tails: dict[str, bytes] = {}
+    out = []
+    for type, actor, body in facts:
+        tail = tails.get(type)
+        if tail is None:
+            encoded = canonical({"recorded_at": recorded_at, "type": type, "v": ENTRY_VERSION})
+            tail = tails[type] = b"," + encoded[1:]
+        out.append((canonical({"actor": actor, "body": body})[:-1] + b',"index":', tail))
+    return out

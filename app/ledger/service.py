@@ -8,13 +8,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.db import insert_rows
 from app.errors import NotFound
 from app.ledger import tree
-from app.ledger.encoding import entry_bytes, leaf_hash
+from app.ledger.encoding import entry_templates, leaf_hash
 from app.ledger.models import LedgerEntry, LedgerHead
+
+# Core rows, no ORM unit of work: the ORM bulk insert cost half of a 500-fact append.
+_ENTRIES = LedgerEntry.metadata.tables[LedgerEntry.__tablename__]
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,10 @@ def append_many(
     if not facts:
         return []
     moment = recorded_at or datetime.now(UTC)
+    # Encoded before the head lock: under it, each fact costs a concatenation and a hash.
+    templates = entry_templates(
+        recorded_at=moment, facts=[(fact.type, fact.actor, fact.body) for fact in facts]
+    )
     size = session.execute(
         update(LedgerHead)
         .where(LedgerHead.id == 1)
@@ -56,11 +64,8 @@ def append_many(
     start = size - len(facts)
     rows = []
     out = []
-    for offset, fact in enumerate(facts):
-        index = start + offset
-        data = entry_bytes(
-            index=index, type=fact.type, recorded_at=moment, actor=fact.actor, body=fact.body
-        )
+    for index, (fact, (prefix, suffix)) in enumerate(zip(facts, templates, strict=True), start):
+        data = prefix + b"%d" % index + suffix
         digest = leaf_hash(data)
         rows.append(
             {
@@ -72,7 +77,7 @@ def append_many(
             }
         )
         out.append(Appended(index=index, leaf_hash=digest))
-    session.execute(insert(LedgerEntry), rows)
+    insert_rows(session, _ENTRIES, rows)
     tree.extend(session, start=start, leaves=[a.leaf_hash for a in out])
     return out
 

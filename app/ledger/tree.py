@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import SmallInteger, insert, literal, or_, select, tuple_, union_all
+from sqlalchemy import SmallInteger, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
+from app.db import insert_rows
 from app.ledger import merkle
 from app.ledger.merkle import Range, Subtree
 from app.ledger.models import NODE_MIN_LEVEL, LedgerEntry, LedgerNode
+
+_NODES = LedgerNode.metadata.tables[LedgerNode.__tablename__]
 
 
 class TreeCorrupted(RuntimeError):
@@ -101,7 +104,8 @@ def extend(session: Session, *, start: int, leaves: Sequence[bytes]) -> None:
     for leaf in leaves:
         builder.append(leaf)
     if builder.completed:
-        session.execute(
-            insert(LedgerNode),
+        insert_rows(
+            session,
+            _NODES,
             [{"level": lv, "index": i, "hash": h} for lv, i, h in builder.completed],
         )

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import http_errors
+from app.alerts.router import router as alerts_router
 from app.auth.bearer import Authenticator
 from app.auth.passwords import Passwords
 from app.auth.policy import public
@@ -27,7 +28,14 @@ from app.physical.router import router as physical_router
 from app.security_headers import SecurityHeadersMiddleware
 from app.topology.router import router as topology_router
 
-ROUTERS = [health_router, auth_router, topology_router, physical_router, ledger_router]
+ROUTERS = [
+    health_router,
+    auth_router,
+    topology_router,
+    physical_router,
+    ledger_router,
+    alerts_router,
+]
 
 
 def create_app(

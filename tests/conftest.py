@@ -78,6 +78,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         admin_token=ADMIN_TOKEN,  # type: ignore[arg-type]
         checkpoint_interval_s=0,
+        projector_interval_s=0,  # tests run the projector themselves
+        alert_stream_max_s=1,  # a request reading a whole alert stream ends soon
     )
 
 

@@ -28,6 +28,8 @@ Policy = frozenset[Role] | str
 ADMIN_ONLY: Policy = frozenset({Role.admin})
 SIGNED_IN: Policy = frozenset(PEOPLE)
 DEVICE: Policy = frozenset({Role.device})
+STAFF: Policy = frozenset({Role.admin, Role.security, Role.auditor})
+HANDLERS: Policy = frozenset({Role.admin, Role.security})
 
 EXPECTED: dict[str, Policy] = {
     "GET /": PUBLIC,
@@ -37,6 +39,11 @@ EXPECTED: dict[str, Policy] = {
     "POST /api/v1/auth/refresh": PUBLIC,
     "POST /api/v1/auth/logout": PUBLIC,
     "GET /api/v1/auth/me": SIGNED_IN,
+    "GET /api/v1/alerts": STAFF,
+    "GET /api/v1/alerts/stream": STAFF,
+    "GET /api/v1/alerts/{alert_id}": STAFF,
+    "POST /api/v1/alerts/{alert_id}/acknowledge": HANDLERS,
+    "POST /api/v1/alerts/{alert_id}/resolve": HANDLERS,
 }
 
 # Who calls, and as which role (None: no usable credential).

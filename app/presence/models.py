@@ -88,8 +88,6 @@ class AirlockCycle(Base):
     first_event_id: Mapped[int] = mapped_column(BigInteger)
 
     __table_args__ = (
-        CheckConstraint(
-            "outcome IN ('completed','returned','unfinished','open')", name="outcome"
-        ),
+        CheckConstraint("outcome IN ('completed','returned','unfinished','open')", name="outcome"),
         Index("ix_airlock_cycle_airlock_time", "airlock_id", "started_at"),
     )

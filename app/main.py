@@ -25,6 +25,8 @@ from app.ledger.checkpointer import Checkpointer
 from app.ledger.keys import load_signer
 from app.ledger.router import router as ledger_router
 from app.physical.router import router as physical_router
+from app.presence.router import router as presence_router
+from app.presence.worker import ProjectorThread
 from app.security_headers import SecurityHeadersMiddleware
 from app.topology.router import router as topology_router
 
@@ -35,6 +37,7 @@ ROUTERS = [
     physical_router,
     ledger_router,
     alerts_router,
+    presence_router,
 ]
 
 
@@ -58,9 +61,15 @@ def create_app(
                 app.state.session_factory, app.state.ledger_signer, settings.checkpoint_interval_s
             )
             checkpointer.start()
+        projector = None
+        if settings.projector_interval_s > 0:
+            projector = ProjectorThread(app.state.session_factory, settings)
+            projector.start()
         try:
             yield
         finally:
+            if projector is not None:
+                projector.stop()
             if checkpointer is not None:
                 checkpointer.stop()
             engine.dispose()

@@ -44,6 +44,11 @@ EXPECTED: dict[str, Policy] = {
     "GET /api/v1/alerts/{alert_id}": STAFF,
     "POST /api/v1/alerts/{alert_id}/acknowledge": HANDLERS,
     "POST /api/v1/alerts/{alert_id}/resolve": HANDLERS,
+    "GET /api/v1/presence/zones/{zone_id}/muster": STAFF,
+    "GET /api/v1/presence/zones/{zone_id}/occupancy": STAFF,
+    "GET /api/v1/presence/people/{person_id}": STAFF,
+    "GET /api/v1/presence/passages": STAFF,
+    "GET /api/v1/presence/airlocks/{airlock_id}/cycles": STAFF,
 }
 
 # Who calls, and as which role (None: no usable credential).

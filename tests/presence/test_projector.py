@@ -274,3 +274,34 @@ def test_rebuild_equals_incremental(session: Session, settings: Settings, site: 
     projector.rebuild(session, settings=settings, now=NIGHT)
     assert snapshot(session) == incremental
     assert session.scalars(select(Alert.id)).all() == alerts
+
+
+def test_anti_passback_alerts_where_the_zone_asks_for_it(
+    session: Session, settings: Settings
+) -> None:
+    site = build_site(session, anti_passback="alert")
+    person, badge = holder(session)
+    day = Script(site)
+    day.through("inner", "out", badge, at(6))  # leaves the hall, never badged in
+    day.through("inner", "in", badge, at(8))
+    day.through("inner", "in", badge, at(9))  # in again without leaving
+    day.controllers_alive(at(25, 3000))
+    day.post_all(session, settings)
+    _project(session, settings)
+    # Only the inner door is used here, so the airlock also reports unfinished cycles.
+    (alert,) = session.scalars(select(Alert).where(Alert.kind == "anti_passback")).all()
+    assert (alert.kind, alert.count, alert.person_id, alert.zone_id) == (
+        "anti_passback",
+        2,
+        person.id,
+        site.zones["hall"].id,
+    )
+    stays = session.scalars(
+        select(PresenceInterval)
+        .where(PresenceInterval.zone_id == site.zones["hall"].id)
+        .order_by(PresenceInterval.start_at)
+    ).all()
+    assert [(s.start_at, s.end_at, s.bound_at, s.uncertain) for s in stays] == [
+        (at(8, 2), None, at(9, 2), True),
+        (at(9, 2), None, None, False),
+    ]

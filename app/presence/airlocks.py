@@ -64,30 +64,24 @@ def _recompute_airlock(session: Session, airlock: Airlock, first: datetime) -> l
     if resume is not None:
         query = query.where(PhysicalEvent.occurred_at > resume)
     events = sorted(session.scalars(query), key=device_order)
-    watermark = _watermark(events, pair)
+    watermark = _watermark(events)
     if watermark is None:
         return []
     doors = [e for e in events if e.kind == "door" and e.occurred_at <= watermark]
     return _run(session, airlock, doors, watermark)
 
 
-def _watermark(events: Sequence[PhysicalEvent], pair: tuple[int, int]) -> datetime | None:
-    """How far both doors' controllers have reported (their heartbeats included).
+def _watermark(events: Sequence[PhysicalEvent]) -> datetime | None:
+    """How far every reader at the two doors has reported (heartbeats included).
 
-    A reader sends its buffer in order, so past the last event of one door's controller
-    the other door's events may be ahead of a replay still to come: cycles are judged up
-    to there only, and late buffers never leave a false breach behind.
+    A reader sends its buffer in order, and both readers of a door report its states, so
+    past the last event of one of them, another's events may be ahead of a replay still
+    to come: cycles are judged up to there only, and late buffers leave no false alert.
     """
-    controllers = {e.reader_id for e in events if e.kind == "door"}
-    last = [
-        max(
-            (e.occurred_at for e in events if e.door_id == door and e.reader_id in controllers),
-            default=None,
-        )
-        for door in pair
-    ]
-    known = [moment for moment in last if moment is not None]
-    return min(known) if known else None
+    last: dict[int, datetime] = {}
+    for event in events:
+        last[event.reader_id] = max(last.get(event.reader_id, event.occurred_at), event.occurred_at)
+    return min(last.values(), default=None)
 
 
 def _run(

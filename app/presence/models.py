@@ -9,6 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.orm import Base, JSONType
 
+# Rows are deleted and derived again: on SQLite an id must never come back, or a session
+# that still holds the deleted row would take the new one for it.
+NEVER_REUSED = {"sqlite_autoincrement": True}
+
 
 class ProjectionCursor(Base):
     """How far the projector has read physical_event (by id)."""
@@ -42,6 +46,7 @@ class Passage(Base):
         CheckConstraint("status IN ('passed','unused')", name="status"),
         Index("ix_passage_door_time", "door_id", "swiped_at"),
         Index("ix_passage_person_time", "person_id", "passed_at"),
+        NEVER_REUSED,
     )
 
 
@@ -68,6 +73,7 @@ class PresenceInterval(Base):
     __table_args__ = (
         Index("ix_presence_interval_zone_time", "zone_id", "start_at"),
         Index("ix_presence_interval_person_time", "person_id", "start_at"),
+        NEVER_REUSED,
     )
 
 
@@ -90,4 +96,5 @@ class AirlockCycle(Base):
     __table_args__ = (
         CheckConstraint("outcome IN ('completed','returned','unfinished','open')", name="outcome"),
         Index("ix_airlock_cycle_airlock_time", "airlock_id", "started_at"),
+        NEVER_REUSED,
     )

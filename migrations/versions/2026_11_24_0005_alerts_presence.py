@@ -48,6 +48,7 @@ def upgrade() -> None:
             name=op.f("ck_airlock_cycle_outcome"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_airlock_cycle")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("airlock_cycle", schema=None) as batch_op:
         batch_op.create_index(
@@ -114,6 +115,7 @@ def upgrade() -> None:
         sa.CheckConstraint("status IN ('passed','unused')", name=op.f("ck_passage_status")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_passage")),
         sa.UniqueConstraint("swipe_event_id", name=op.f("uq_passage_swipe_event_id")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("passage", schema=None) as batch_op:
         batch_op.create_index("ix_passage_door_time", ["door_id", "swiped_at"], unique=False)
@@ -131,6 +133,7 @@ def upgrade() -> None:
         sa.Column("entry_passage_id", sa.BigInteger(), nullable=False),
         sa.Column("exit_passage_id", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_presence_interval")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("presence_interval", schema=None) as batch_op:
         batch_op.create_index(

@@ -182,10 +182,10 @@ class Script:
         """A reader's sign of life."""
         self._add(reader, {"kind": "heartbeat", "occurred_at": moment.isoformat(), "status": "ok"})
 
-    def controllers_alive(self, moment: datetime) -> None:
-        """A heartbeat of every door controller: their buffers are complete up to `moment`."""
-        for door in self.site.doors:
-            self.heartbeat(f"{door}-in", moment)
+    def readers_alive(self, moment: datetime) -> None:
+        """A heartbeat of every reader: their buffers are complete up to `moment`."""
+        for reader in self.site.readers:
+            self.heartbeat(reader, moment)
 
     def through(self, door: str, direction: str, badge: Badge, moment: datetime) -> None:
         """Badge, the door opens 2 s later and closes 6 s after that.

@@ -18,7 +18,7 @@ def _day(session: Session, settings: Settings) -> tuple[TestSite, int]:
     day.walk_in(badge, at(7))
     day.through("rack", "in", badge, at(9))
     day.walk_out(badge, at(15))
-    day.controllers_alive(at(23))
+    day.readers_alive(at(23))
     day.post_all(session, settings)
     while projector.run_once(session, settings=settings, now=at(23, 60)):
         pass

@@ -10,16 +10,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.alerts.models import Alert
 from app.auth.principal import Principal, Role
 from app.config import Settings
 from app.physical import ingest
 from app.physical.devices import DevicePost, find_reader
 from app.physical.schemas import EVENT
+from app.presence import projector
+from app.presence.models import AirlockCycle, Passage, PresenceInterval
 from app.topology.models import Airlock, Badge, Door, Person, Reader, Site, Zone
 
 DAY = datetime(2026, 11, 23, tzinfo=UTC)
+NIGHT = DAY + timedelta(hours=26)  # the next night, when the projector looks at the day
 _serial = itertools.count(1)
 
 
@@ -242,3 +247,46 @@ class Script:
                 post(session, settings, self.site, reader, [e for r, e in chunk if r == reader])
             if then is not None:
                 then()
+
+
+def snapshot(session: Session) -> dict[str, Any]:
+    """The read models and alerts, without ids that depend on arrival order."""
+    return {
+        "passages": sorted(
+            (p.door_id, p.person_id, p.badge_uid, p.swiped_at, p.passed_at, p.status)
+            for p in session.scalars(select(Passage))
+        ),
+        "presence": sorted(
+            (
+                i.person_id,
+                i.zone_id,
+                i.start_at,
+                i.end_at or i.start_at,
+                i.bound_at is None,
+                i.uncertain,
+            )
+            for i in session.scalars(select(PresenceInterval))
+        ),
+        "cycles": sorted(
+            (
+                c.airlock_id,
+                c.started_at,
+                c.ended_at or c.started_at,
+                c.outcome,
+                c.openings,
+                c.grants,
+                tuple(c.person_ids),
+            )
+            for c in session.scalars(select(AirlockCycle))
+        ),
+        "alerts": sorted(
+            (a.kind, a.dedup_key, a.count, a.first_at, a.last_at, a.state)
+            for a in session.scalars(select(Alert))
+        ),
+    }
+
+
+def project_all(session: Session, settings: Settings) -> None:
+    """Run the projector until it has caught up, as if at NIGHT."""
+    while projector.run_once(session, settings=settings, now=NIGHT):
+        pass

@@ -1,72 +1,28 @@
-"""Scenario tests: a day of reader events, projected into passages, presence and alerts."""
+"""Scenario tests: reader events projected into passages, presence, cycles and alerts."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.alerts.models import Alert
 from app.config import Settings
-from app.presence import projector
 from app.presence.models import AirlockCycle, Passage, PresenceInterval
-from tests.presence.factories import Script, TestSite, at, build_site, holder, post
-
-NIGHT = at(26)  # the next night: every scenario event is older than held_open_s by then
-
-
-def _project(session: Session, settings: Settings) -> None:
-    while projector.run_once(session, settings=settings, now=NIGHT):
-        pass
-
-
-def snapshot(session: Session) -> dict[str, Any]:
-    """The read models and alerts, without ids that depend on arrival order."""
-    return {
-        "passages": sorted(
-            (p.door_id, p.person_id, p.badge_uid, p.swiped_at, p.passed_at, p.status)
-            for p in session.scalars(select(Passage))
-        ),
-        "presence": sorted(
-            (
-                i.person_id,
-                i.zone_id,
-                i.start_at,
-                i.end_at or i.start_at,
-                i.bound_at is None,
-                i.uncertain,
-            )
-            for i in session.scalars(select(PresenceInterval))
-        ),
-        "cycles": sorted(
-            (
-                c.airlock_id,
-                c.started_at,
-                c.ended_at or c.started_at,
-                c.outcome,
-                c.openings,
-                c.grants,
-                tuple(c.person_ids),
-            )
-            for c in session.scalars(select(AirlockCycle))
-        ),
-        "alerts": sorted(
-            (a.kind, a.dedup_key, a.count, a.first_at, a.last_at, a.state)
-            for a in session.scalars(select(Alert))
-        ),
-    }
+from tests.presence.factories import (
+    Script,
+    TestSite,
+    at,
+    build_site,
+    holder,
+    post,
+    project_all,
+)
 
 
 def _alerts(session: Session) -> list[tuple[str, int]]:
     return sorted((a.kind, a.count) for a in session.scalars(select(Alert)))
-
-
-@pytest.fixture
-def site(session: Session) -> TestSite:
-    return build_site(session)
 
 
 def _normal_day(session: Session, site: TestSite) -> tuple[Script, int]:
@@ -84,7 +40,7 @@ def test_a_normal_shift_gives_passages_presence_and_no_alert(
 ) -> None:
     day, person = _normal_day(session, site)
     day.post_all(session, settings)
-    _project(session, settings)
+    project_all(session, settings)
     passages = session.scalars(select(Passage).order_by(Passage.swiped_at)).all()
     assert [(p.status, p.passed_at) for p in passages][:2] == [
         ("passed", at(7, 2)),
@@ -119,7 +75,7 @@ def test_a_grant_never_used_is_recorded_unused(
     day.door("main-in", "opened", at(8, 40))
     day.door("main-in", "closed", at(8, 45))
     day.post_all(session, settings)
-    _project(session, settings)
+    project_all(session, settings)
     assert session.scalars(select(Passage.status)).all() == ["unused"]
     assert session.scalars(select(PresenceInterval)).all() == []
 
@@ -133,7 +89,7 @@ def test_tailgate_in_the_airlock(session: Session, settings: Settings, site: Tes
     day.through("inner", "in", badge, at(10, 30))
     day.readers_alive(at(25, 3000))
     day.post_all(session, settings)
-    _project(session, settings)
+    project_all(session, settings)
     (cycle,) = session.scalars(select(AirlockCycle)).all()
     assert (cycle.outcome, cycle.openings, cycle.grants) == ("completed", 3, 2)
     assert _alerts(session) == [("airlock_tailgating", 1)]
@@ -151,7 +107,7 @@ def test_interlock_breach_and_unfinished_cycle(
     day.door("outer-in", "closed", at(12, 5))
     day.readers_alive(at(25, 3000))
     day.post_all(session, settings)
-    _project(session, settings)
+    project_all(session, settings)
     assert _alerts(session) == [("airlock_unfinished", 1), ("interlock_breach", 1)]
 
 
@@ -160,7 +116,7 @@ def test_a_forced_door_at_night(session: Session, settings: Settings, site: Test
     day.door("main-in", "forced", at(2))
     day.door("main-in", "closed", at(2, 40))
     day.post_all(session, settings)
-    _project(session, settings)
+    project_all(session, settings)
     (alert,) = session.scalars(select(Alert)).all()
     assert (alert.kind, alert.severity, alert.door_id, alert.first_at) == (
         "door_forced",
@@ -179,7 +135,7 @@ def test_a_held_open_rack_door(session: Session, settings: Settings, site: TestS
     day.door("rack-in", "held_open", at(14, 62))
     day.door("rack-in", "closed", at(14, 300))
     day.post_all(session, settings)
-    _project(session, settings)
+    project_all(session, settings)
     (alert,) = session.scalars(select(Alert)).all()
     # The reader's report and the late closing are one occurrence of one opening.
     assert (alert.kind, alert.count, alert.door_id) == ("door_held_open", 1, site.doors["rack"].id)
@@ -193,7 +149,7 @@ def test_a_badge_used_after_revocation(
     day.swipe("main-in", badge, at(9), result="denied")
     day.swipe("main-in", badge, at(9, 20), result="granted")  # reader with a stale list
     day.post_all(session, settings)
-    _project(session, settings)
+    project_all(session, settings)
     (alert,) = session.scalars(select(Alert)).all()
     assert (alert.kind, alert.count, alert.person_id, alert.severity) == (
         "revoked_badge",
@@ -210,11 +166,11 @@ def test_a_reader_that_goes_silent(session: Session, settings: Settings, site: T
         day.heartbeat("main-out", at(6, minute * 60))
     day.heartbeat("main-out", at(25, 50 * 60))
     day.post_all(session, settings)
-    _project(session, settings)
+    project_all(session, settings)
     (alert,) = session.scalars(select(Alert)).all()
     assert (alert.kind, alert.reader_id) == ("reader_offline", site.readers["main-in"].id)
     assert alert.first_at == at(6, 25 * 60) + timedelta(seconds=settings.reader_offline_s)
-    _project(session, settings)  # still silent: the same silence, not a new alert
+    project_all(session, settings)  # still silent: the same silence, not a new alert
     assert _alerts(session) == [("reader_offline", 1)]
 
 
@@ -229,52 +185,8 @@ def test_clock_skew_is_flagged_per_reader(
         [{"kind": "heartbeat", "seq": 1, "occurred_at": at(25, 3000).isoformat(), "status": "ok"}],
         skew_s=120,
     )
-    _project(session, settings)
+    project_all(session, settings)
     assert _alerts(session) == [("clock_skew", 1)]
-
-
-def _busy_day(session: Session, site: TestSite) -> Script:
-    day = Script(site)
-    for n in range(3):
-        _, badge = holder(session)
-        day.walk_in(badge, at(7 + n / 4))
-        day.through("rack", "in", badge, at(9 + n))
-        day.walk_out(badge, at(15 + n / 4))
-    day.door("main-in", "forced", at(2))
-    day.door("main-in", "closed", at(2, 40))
-    day.door("outer-in", "opened", at(7, 41))  # a tailgater behind the first badge holder
-    day.door("outer-in", "closed", at(7, 44))
-    day.readers_alive(at(25, 3000))
-    return day
-
-
-def test_replay_in_shuffled_order_gives_the_same_results(
-    session: Session, settings: Settings, site: TestSite
-) -> None:
-    day = _busy_day(session, site)
-    first = session.begin_nested()
-    day.post_all(session, settings, batch=7)
-    _project(session, settings)
-    in_order = snapshot(session)
-    first.rollback()
-    session.expunge_all()  # the rolled-back rows' objects must not shadow the replay's
-    assert in_order["alerts"] and in_order["presence"] and in_order["cycles"]
-    shuffled = day.replay_order(seed=5)
-    # Projected between the batches too: each late event widens the window redone.
-    day.post_all(
-        session, settings, order=shuffled, batch=3, then=lambda: _project(session, settings)
-    )
-    assert snapshot(session) == in_order
-
-
-def test_rebuild_equals_incremental(session: Session, settings: Settings, site: TestSite) -> None:
-    day = _busy_day(session, site)
-    day.post_all(session, settings, batch=4, then=lambda: _project(session, settings))
-    incremental = snapshot(session)
-    alerts = session.scalars(select(Alert.id)).all()
-    projector.rebuild(session, settings=settings, now=NIGHT)
-    assert snapshot(session) == incremental
-    assert session.scalars(select(Alert.id)).all() == alerts
 
 
 def test_anti_passback_alerts_where_the_zone_asks_for_it(
@@ -288,7 +200,7 @@ def test_anti_passback_alerts_where_the_zone_asks_for_it(
     day.through("inner", "in", badge, at(9))  # in again without leaving
     day.readers_alive(at(25, 3000))
     day.post_all(session, settings)
-    _project(session, settings)
+    project_all(session, settings)
     # Only the inner door is used here, so the airlock also reports unfinished cycles.
     (alert,) = session.scalars(select(Alert).where(Alert.kind == "anti_passback")).all()
     assert (alert.kind, alert.count, alert.person_id, alert.zone_id) == (

@@ -16,8 +16,7 @@ from app.presence.models import PresenceInterval
 from app.topology.models import Badge, Person
 from badge_readers.plan import BadgePlan, ReaderPlan, SitePlan
 from badge_readers.scenario import Scenario, per_reader
-from tests.presence.factories import TestSite, build_site, post
-from tests.presence.test_projector import snapshot
+from tests.presence.factories import TestSite, build_site, post, snapshot
 
 KINDS = {"main": "door", "outer": "airlock_outer", "inner": "airlock_inner", "rack": "rack_door"}
 STAFF = ("SIM-A", "SIM-B", "SIM-C", "SIM-D")

@@ -31,13 +31,13 @@ def alert_stream(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    last_event_id: Annotated[str | None, Header(max_length=20)] = None,
+    last_event_id: Annotated[str | None, Header(max_length=40)] = None,
     max_events: Annotated[int | None, Query(ge=1, le=10_000)] = None,
 ) -> StreamingResponse:
     """New alerts as server-sent events; Last-Event-ID resumes after that alert."""
     if last_event_id is None:
         after = stream.latest_id(session)
-    elif last_event_id.isascii() and last_event_id.isdigit():
+    elif last_event_id.isascii() and last_event_id.isdigit() and int(last_event_id) < 2**63:
         after = int(last_event_id)
     else:
         raise Invalid("Last-Event-ID must be an alert id")

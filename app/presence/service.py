@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound
+from app.errors import Invalid, NotFound
 from app.presence.models import AirlockCycle, Passage, PresenceInterval
 from app.presence.schemas import (
     CycleOut,
@@ -31,7 +31,8 @@ HOUR = timedelta(hours=1)
 def muster(session: Session, *, zone_id: int, at: datetime) -> Muster:
     """Who was in the zone at `at`, open stays included and flagged."""
     _exists(session, Zone, zone_id)
-    stays = _stays(session, PresenceInterval.zone_id == zone_id, at, at + timedelta(microseconds=1))
+    here = PresenceInterval.zone_id == zone_id
+    stays = _stays(session, and_(here, PresenceInterval.start_at <= at), at)
     return Muster(
         zone_id=zone_id,
         at=at,
@@ -44,15 +45,19 @@ def muster(session: Session, *, zone_id: int, at: datetime) -> Muster:
 def whereabouts(session: Session, *, person_id: int, window: Window) -> Whereabouts:
     """The person's stays overlapping the window, oldest first."""
     _exists(session, Person, person_id)
-    stays = _stays(session, PresenceInterval.person_id == person_id, window.since, window.until)
+    who = PresenceInterval.person_id == person_id
+    stays = _stays(session, and_(who, PresenceInterval.start_at < window.until), window.since)
     return Whereabouts(person_id=person_id, since=window.since, until=window.until, stays=stays)
 
 
 def occupancy(session: Session, *, zone_id: int, day: date) -> Occupancy:
     """Distinct people in the zone during each hour of a UTC day."""
     _exists(session, Zone, zone_id)
+    if day >= date.max:
+        raise Invalid("day out of range")
     start = datetime.combine(day, time(0), UTC)
-    stays = _stays(session, PresenceInterval.zone_id == zone_id, start, start + 24 * HOUR)
+    here = PresenceInterval.zone_id == zone_id
+    stays = _stays(session, and_(here, PresenceInterval.start_at < start + 24 * HOUR), start)
     hours = []
     for hour in range(24):
         begin = start + hour * HOUR
@@ -106,10 +111,11 @@ def cycles(session: Session, *, airlock_id: int, window: Window) -> Sequence[Cyc
     return [CycleOut.model_validate(row) for row in rows]
 
 
-def _stays(
-    session: Session, where: ColumnElement[bool], since: datetime, until: datetime
-) -> list[Stay]:
-    """Stays matching `where` that overlap [since, until); an open stay runs until bounded."""
+def _stays(session: Session, where: ColumnElement[bool], since: datetime) -> list[Stay]:
+    """Stays matching `where` (which bounds their start) still running after `since`.
+
+    An open stay runs until its bound, or on when it has none.
+    """
     interval = PresenceInterval
     still_there = or_(
         interval.end_at > since,
@@ -121,7 +127,7 @@ def _stays(
         select(interval, Person.code, Zone.code)
         .join(Person, Person.id == interval.person_id)
         .join(Zone, Zone.id == interval.zone_id)
-        .where(where, interval.start_at < until, still_there)
+        .where(where, still_there)
         .order_by(interval.start_at, interval.person_id, interval.id)
     ).all()
     return [

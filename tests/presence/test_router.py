@@ -80,6 +80,10 @@ def test_bad_questions_are_4xx(client: TestClient, session: Session) -> None:
         (f"{base}/passages", {"limit": 5000}),
     ):
         assert client.get(path, params=params, headers=ADMIN).status_code == 422, (path, params)
+    edge = client.get(
+        f"{base}/zones/999999/muster", params={"at": "9999-12-31T23:59:59Z"}, headers=ADMIN
+    )
+    assert edge.status_code == 404
     missing = client.get(f"{base}/zones/999999/muster", headers=ADMIN)
     assert missing.status_code == 404
     assert client.get(f"{base}/passages").status_code == 401

@@ -77,10 +77,11 @@ def _project(
     findings: list[Finding] = []
     people: set[int] = set()
     for door_id, first in sorted(earliest.items()):
+        start = min(first - margin, _open_since(session, door_id, first) or first)
         events = sorted(
             session.scalars(
                 select(PhysicalEvent).where(
-                    PhysicalEvent.door_id == door_id, PhysicalEvent.occurred_at >= first - margin
+                    PhysicalEvent.door_id == door_id, PhysicalEvent.occurred_at >= start
                 )
             ),
             key=device_order,
@@ -99,6 +100,29 @@ def _project(
     for person_id in sorted(people):
         findings += recompute_person(session, person_id=person_id, tree=tree)
     return findings
+
+
+def _open_since(session: Session, door_id: int, moment: datetime) -> datetime | None:
+    """When the door last opened, if it was still not closed at `moment`.
+
+    The window starts there too, so that whatever reports it held open (the reader's
+    held_open, a late closing) is keyed by that same opening.
+    """
+    states = (
+        select(PhysicalEvent.state, PhysicalEvent.occurred_at)
+        .where(
+            PhysicalEvent.door_id == door_id,
+            PhysicalEvent.occurred_at <= moment,
+            PhysicalEvent.kind == "door",
+        )
+        .order_by(PhysicalEvent.occurred_at.desc())
+    )
+    last = session.execute(states.limit(1)).first()
+    if last is None or last.state == "closed":
+        return None
+    opening = states.where(PhysicalEvent.state.in_(("opened", "forced"))).limit(1)
+    row = session.execute(opening).first()
+    return row.occurred_at if row else None
 
 
 def _cursor(session: Session) -> ProjectionCursor:

@@ -53,3 +53,19 @@ def test_rebuild_equals_incremental(session: Session, settings: Settings, site: 
     projector.rebuild(session, settings=settings, now=NIGHT)
     assert snapshot(session) == incremental
     assert session.scalars(select(Alert.id)).all() == alerts
+
+
+def test_one_opening_held_open_is_one_occurrence_whatever_the_batches(
+    session: Session, settings: Settings, site: TestSite
+) -> None:
+    _, badge = holder(session)
+    day = Script(site)
+    day.swipe("rack-in", badge, at(14))
+    day.door("rack-in", "opened", at(14, 2))
+    day.door("rack-in", "held_open", at(14, 2 + settings.held_open_s + 30))
+    day.door("rack-in", "closed", at(14, 600))
+    # One event per batch, projected after each: the held_open report comes in well past
+    # the look-back margin of the opening, the closing later still.
+    day.post_all(session, settings, batch=1, then=lambda: project_all(session, settings))
+    (alert,) = session.scalars(select(Alert)).all()
+    assert (alert.kind, alert.count, alert.first_at) == ("door_held_open", 1, at(14, 2))

@@ -12,6 +12,7 @@ from app.config import Settings
 from app.db import engine_from_settings
 from app.demo.cli import demo
 from app.ledger.cli import ledger_cli
+from app.presence.cli import project, rebuild
 from app.topology.cli import devices
 
 cli = typer.Typer(
@@ -21,6 +22,8 @@ cli.add_typer(users, name="users")
 
 cli.add_typer(devices, name="devices")
 cli.command()(demo)
+cli.command()(rebuild)
+cli.command()(project)
 
 
 @cli.command()

@@ -62,6 +62,38 @@ class Settings(BaseSettings):
         300, ge=0, description="Seconds between automatic checkpoints; 0 turns them off."
     )
 
+    projector_interval_s: float = Field(
+        2,
+        ge=0,
+        description="Seconds between projector runs (passages, presence, alerts); 0 "
+        "turns the background projector off (run `vigie project` or `vigie rebuild`).",
+    )
+    projector_batch: int = Field(
+        5000, ge=1, le=100_000, description="Physical events the projector reads per run."
+    )
+    passage_window_s: int = Field(
+        15,
+        ge=1,
+        le=300,
+        description="A granted swipe followed by its door opening within "
+        "this many seconds is a passage; otherwise an unused grant.",
+    )
+    held_open_s: int = Field(
+        60, ge=1, description="A door opened this long without closing is held open (alert)."
+    )
+    reader_offline_s: int = Field(
+        900, ge=1, description="A reader with no heartbeat for this long is offline (alert)."
+    )
+    alert_stream_poll_s: float = Field(
+        1.0, gt=0, le=60, description="How often the alert stream looks for new alerts."
+    )
+    alert_stream_max_s: float = Field(
+        300,
+        gt=0,
+        description="An alert stream ends after this long; clients reconnect with "
+        "Last-Event-ID and miss nothing.",
+    )
+
     jwt_private_key: SecretStr | None = Field(
         None,
         description="PEM (PKCS8) Ed25519 private key signing vigie's tokens; generated into "

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import http_errors
 from app.access.router import router as access_router
+from app.alerts.router import router as alerts_router
 from app.audit.router import router as audit_router
 from app.auth.bearer import Authenticator
 from app.auth.passwords import Passwords
@@ -26,6 +27,8 @@ from app.ledger.checkpointer import Checkpointer
 from app.ledger.keys import load_signer
 from app.ledger.router import router as ledger_router
 from app.physical.router import router as physical_router
+from app.presence.router import router as presence_router
+from app.presence.worker import ProjectorThread
 from app.security_headers import SecurityHeadersMiddleware
 from app.topology.router import router as topology_router
 
@@ -37,6 +40,8 @@ ROUTERS = [
     access_router,
     ledger_router,
     audit_router,
+    alerts_router,
+    presence_router,
 ]
 
 
@@ -60,9 +65,15 @@ def create_app(
                 app.state.session_factory, app.state.ledger_signer, settings.checkpoint_interval_s
             )
             checkpointer.start()
+        projector = None
+        if settings.projector_interval_s > 0:
+            projector = ProjectorThread(app.state.session_factory, settings)
+            projector.start()
         try:
             yield
         finally:
+            if projector is not None:
+                projector.stop()
             if checkpointer is not None:
                 checkpointer.stop()
             engine.dispose()

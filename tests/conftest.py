@@ -89,6 +89,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         checkpoint_interval_s=0,
         password_hash_time_cost=HASH_TIME_COST,
         password_hash_memory_kib=HASH_MEMORY_KIB,
+        projector_interval_s=0,  # tests run the projector themselves
+        alert_stream_max_s=1,  # a request reading a whole alert stream ends soon
     )
 
 

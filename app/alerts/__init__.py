@@ -1,0 +1,1 @@
+"""Alerts: what the rules found, deduplicated, acknowledged and resolved by people."""

@@ -1,0 +1,1 @@
+"""Read models of the physical events: passages, presence, airlock cycles, and their rules."""

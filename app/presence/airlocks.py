@@ -1,0 +1,169 @@
+"""Airlock cycles from the two doors' events, and the interlock, tailgating, unfinished rules.
+
+No occupancy sensor event exists in the ingest contract yet, so tailgating is judged from
+what the doors report: a door of the cycle opened more often than badges were granted
+there (someone went through on another's opening).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from app.alerts.service import Finding
+from app.physical.models import PhysicalEvent
+from app.presence.models import AirlockCycle, Passage
+from app.presence.passages import device_order
+from app.topology.models import Airlock
+
+OPENING = ("opened", "forced")
+
+
+@dataclass
+class _Cycle:
+    entry: int
+    first: PhysicalEvent
+    openings: dict[int, int] = field(default_factory=dict)
+
+
+def recompute(session: Session, *, earliest: dict[int, datetime]) -> list[Finding]:
+    """Redo the cycles of airlocks whose doors have new events; their findings."""
+    doors = list(earliest)
+    airlocks = session.scalars(
+        select(Airlock)
+        .where(or_(Airlock.outer_door_id.in_(doors), Airlock.inner_door_id.in_(doors)))
+        .order_by(Airlock.id)
+    ).all()
+    findings: list[Finding] = []
+    for airlock in airlocks:
+        pair = (airlock.outer_door_id, airlock.inner_door_id)
+        first = min(earliest[d] for d in pair if d in earliest)
+        findings += _recompute_airlock(session, airlock, first)
+    return findings
+
+
+def _recompute_airlock(session: Session, airlock: Airlock, first: datetime) -> list[Finding]:
+    # Cycles that ended well before the new events stand; the rest are redone from there.
+    limit = timedelta(seconds=airlock.max_cycle_s)
+    kept = select(AirlockCycle.ended_at).where(
+        AirlockCycle.airlock_id == airlock.id,
+        AirlockCycle.ended_at < first - limit,
+        AirlockCycle.outcome == "completed",
+    )
+    resume = session.scalar(kept.order_by(AirlockCycle.ended_at.desc()).limit(1))
+    stale = delete(AirlockCycle).where(AirlockCycle.airlock_id == airlock.id)
+    if resume is not None:
+        stale = stale.where(AirlockCycle.started_at > resume)
+    session.execute(stale)
+    pair = (airlock.outer_door_id, airlock.inner_door_id)
+    query = select(PhysicalEvent).where(PhysicalEvent.door_id.in_(pair))
+    if resume is not None:
+        query = query.where(PhysicalEvent.occurred_at > resume)
+    events = sorted(session.scalars(query), key=device_order)
+    watermark = _watermark(events)
+    if watermark is None:
+        return []
+    doors = [e for e in events if e.kind == "door" and e.occurred_at <= watermark]
+    return _run(session, airlock, doors, watermark)
+
+
+def _watermark(events: Sequence[PhysicalEvent]) -> datetime | None:
+    """How far every reader at the two doors has reported (heartbeats included).
+
+    A reader sends its buffer in order, and both readers of a door report its states, so
+    past the last event of one of them, another's events may be ahead of a replay still
+    to come: cycles are judged up to there only, and late buffers leave no false alert.
+    """
+    last: dict[int, datetime] = {}
+    for event in events:
+        last[event.reader_id] = max(last.get(event.reader_id, event.occurred_at), event.occurred_at)
+    return min(last.values(), default=None)
+
+
+def _run(
+    session: Session, airlock: Airlock, events: Sequence[PhysicalEvent], watermark: datetime
+) -> list[Finding]:
+    limit = timedelta(seconds=airlock.max_cycle_s)
+    findings: list[Finding] = []
+    is_open: set[int] = set()
+    cycle: _Cycle | None = None
+    for event in events:
+        if cycle and event.occurred_at - cycle.first.occurred_at > limit:
+            findings += _close(session, airlock, cycle, _timed_out(cycle, is_open), None)
+            cycle = None
+        if event.state in OPENING:
+            if is_open and event.door_id not in is_open:
+                findings.append(_alert(airlock, event, "interlock_breach", "both doors open"))
+            is_open.add(event.door_id)
+            cycle = cycle or _Cycle(entry=event.door_id, first=event)
+            cycle.openings[event.door_id] = cycle.openings.get(event.door_id, 0) + 1
+        elif event.state == "closed":
+            is_open.discard(event.door_id)
+            if cycle and not is_open and len(cycle.openings) > 1:
+                findings += _close(session, airlock, cycle, "completed", event.occurred_at)
+                cycle = None
+    if cycle is not None:
+        late = watermark - cycle.first.occurred_at > limit
+        outcome = _timed_out(cycle, is_open) if late else "open"
+        findings += _close(session, airlock, cycle, outcome, None)
+    return findings
+
+
+def _timed_out(cycle: _Cycle, is_open: set[int]) -> str:
+    # Only the entry door was used, several times, and it is shut: someone went back out.
+    if not is_open and len(cycle.openings) == 1 and cycle.openings[cycle.entry] > 1:
+        return "returned"
+    return "unfinished"
+
+
+def _close(
+    session: Session, airlock: Airlock, cycle: _Cycle, outcome: str, ended_at: datetime | None
+) -> list[Finding]:
+    start = cycle.first.occurred_at
+    until = ended_at or start + timedelta(seconds=airlock.max_cycle_s)
+    passed = session.execute(
+        select(Passage.door_id, Passage.person_id).where(
+            Passage.door_id.in_(cycle.openings),
+            Passage.status == "passed",
+            Passage.passed_at >= start,
+            Passage.passed_at <= until,
+        )
+    ).all()
+    grants = {door: sum(1 for d, _ in passed if d == door) for door in cycle.openings}
+    people = sorted({person for _, person in passed if person is not None})
+    session.add(
+        AirlockCycle(
+            airlock_id=airlock.id,
+            entry_door_id=cycle.entry,
+            started_at=start,
+            ended_at=ended_at,
+            outcome=outcome,
+            openings=sum(cycle.openings.values()),
+            grants=sum(grants.values()),
+            person_ids=people,
+            first_event_id=cycle.first.id,
+        )
+    )
+    findings = []
+    if outcome == "unfinished":
+        findings.append(_alert(airlock, cycle.first, "airlock_unfinished", "cycle unfinished"))
+    if any(0 < grants[door] < count for door, count in cycle.openings.items()):
+        text = f"{sum(cycle.openings.values())} openings for {sum(grants.values())} badges"
+        findings.append(_alert(airlock, cycle.first, "airlock_tailgating", text))
+    return findings
+
+
+def _alert(airlock: Airlock, event: PhysicalEvent, kind: str, text: str) -> Finding:
+    return Finding(
+        kind=kind,
+        severity="critical",
+        occurrence=f"{kind}:{airlock.id}:{event.id}",
+        occurred_at=event.occurred_at,
+        summary=f"airlock {airlock.code}: {text}",
+        subjects={"airlock_id": airlock.id},
+        fact_indexes=(event.ledger_index,),
+    )

@@ -1,0 +1,100 @@
+"""Read models derived from physical_event: rebuildable at any time by `vigie rebuild`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.orm import Base, JSONType
+
+# Rows are deleted and derived again: on SQLite an id must never come back, or a session
+# that still holds the deleted row would take the new one for it.
+NEVER_REUSED = {"sqlite_autoincrement": True}
+
+
+class ProjectionCursor(Base):
+    """How far the projector has read physical_event (by id)."""
+
+    __tablename__ = "projection_cursor"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Passage(Base):
+    """A granted swipe and the door opening that followed it (or none: unused grant)."""
+
+    __tablename__ = "passage"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    swipe_event_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    swipe_index: Mapped[int] = mapped_column(BigInteger)
+    open_index: Mapped[int | None] = mapped_column(BigInteger)
+    door_id: Mapped[int]
+    reader_id: Mapped[int]
+    person_id: Mapped[int | None]
+    badge_uid: Mapped[str] = mapped_column(String(64))
+    from_zone_id: Mapped[int]
+    to_zone_id: Mapped[int]
+    swiped_at: Mapped[datetime]
+    passed_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(8))
+
+    __table_args__ = (
+        CheckConstraint("status IN ('passed','unused')", name="status"),
+        Index("ix_passage_door_time", "door_id", "swiped_at"),
+        Index("ix_passage_person_time", "person_id", "passed_at"),
+        NEVER_REUSED,
+    )
+
+
+class PresenceInterval(Base):
+    """A person in a zone from an entry; end NULL when no exit was badged.
+
+    `bound_at` is the latest the person can have left when the exit is unknown (they were
+    next seen entering it again, or leaving a zone around it); `uncertain` says the end
+    is not a badged exit.
+    """
+
+    __tablename__ = "presence_interval"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int]
+    zone_id: Mapped[int]
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime | None]
+    bound_at: Mapped[datetime | None]
+    uncertain: Mapped[bool] = mapped_column(Boolean)
+    entry_passage_id: Mapped[int] = mapped_column(BigInteger)
+    exit_passage_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_presence_interval_zone_time", "zone_id", "start_at"),
+        Index("ix_presence_interval_person_time", "person_id", "start_at"),
+        NEVER_REUSED,
+    )
+
+
+class AirlockCycle(Base):
+    """One use of an airlock: from a door opening until the airlock is closed again."""
+
+    __tablename__ = "airlock_cycle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    airlock_id: Mapped[int]
+    entry_door_id: Mapped[int]
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(12))
+    openings: Mapped[int]
+    grants: Mapped[int]
+    person_ids: Mapped[list[int]] = mapped_column(JSONType, default=list)
+    first_event_id: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        CheckConstraint("outcome IN ('completed','returned','unfinished','open')", name="outcome"),
+        Index("ix_airlock_cycle_airlock_time", "airlock_id", "started_at"),
+        NEVER_REUSED,
+    )

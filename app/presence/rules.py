@@ -1,0 +1,123 @@
+"""Door and reader rules: forced, held open, tamper, clock skew, revoked badge, offline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.alerts.service import Finding
+from app.physical.models import PhysicalEvent
+from app.topology.models import Reader
+
+WITHDRAWN = ("revoked", "lost", "suspended")
+
+
+def door_findings(
+    events: Sequence[PhysicalEvent], *, door_id: int, held_open_s: int
+) -> list[Finding]:
+    """What one door's events (in device order) show; deriving them twice changes nothing.
+
+    An opening is judged held open by the door's next state (closed too late, or the
+    reader's own held_open report), never by the clock: the closing may still be in the
+    reader's buffer, and a reader sends its buffer in order.
+    """
+    held = timedelta(seconds=held_open_s)
+    findings: list[Finding] = []
+    opened: PhysicalEvent | None = None  # the opening not yet followed by a closing
+    for event in events:
+        findings += _event_findings(event, door_id)
+        if event.kind != "door":
+            continue
+        if event.state in ("opened", "forced"):
+            opened = opened or event
+        elif event.state == "held_open" or (
+            event.state == "closed" and opened and event.occurred_at - opened.occurred_at > held
+        ):
+            findings.append(_held(opened or event, door_id, event))
+        if event.state == "closed":
+            opened = None
+    return findings
+
+
+def _event_findings(event: PhysicalEvent, door_id: int) -> list[Finding]:
+    out = []
+    place = {"door_id": door_id, "reader_id": event.reader_id}
+    if event.kind == "door" and event.state in ("forced", "tamper"):
+        kind = "door_forced" if event.state == "forced" else "door_tamper"
+        out.append(_finding(kind, "critical", event, place, f"door {door_id}: {event.state}"))
+    if event.kind == "heartbeat" and event.status == "tamper":
+        out.append(_finding("door_tamper", "critical", event, place, "reader reports tamper"))
+    if event.clock_skew:
+        text = f"reader {event.reader_id} clock off by {event.skew_ms} ms"
+        out.append(_finding("clock_skew", "warning", event, {"reader_id": event.reader_id}, text))
+    if event.kind == "swipe" and event.badge_status in WITHDRAWN:
+        granted = event.result == "granted"
+        subjects = {**place, **({"person_id": event.person_id} if event.person_id else {})}
+        text = f"{event.badge_status} badge {event.badge_uid} {event.result} at door {door_id}"
+        severity = "critical" if granted else "warning"
+        out.append(_finding("revoked_badge", severity, event, subjects, text))
+    return out
+
+
+def _held(opened: PhysicalEvent, door_id: int, seen: PhysicalEvent) -> Finding:
+    # Keyed by the opening, so the reader's held_open report and a late closing are one.
+    return Finding(
+        kind="door_held_open",
+        severity="warning",
+        occurrence=f"door_held_open:{opened.id}",
+        occurred_at=opened.occurred_at,
+        summary=f"door {door_id} held open",
+        subjects={"door_id": door_id},
+        fact_indexes=tuple(sorted({opened.ledger_index, seen.ledger_index})),
+    )
+
+
+def _finding(
+    kind: str, severity: str, event: PhysicalEvent, subjects: dict[str, int], summary: str
+) -> Finding:
+    return Finding(
+        kind=kind,
+        severity=severity,
+        occurrence=f"{kind}:{event.id}",
+        occurred_at=event.occurred_at,
+        summary=summary,
+        subjects=subjects,
+        fact_indexes=(event.ledger_index,),
+    )
+
+
+def offline_findings(session: Session, *, offline_s: int, now: datetime) -> list[Finding]:
+    """Enabled readers with no heartbeat (device time) for longer than `offline_s`.
+
+    Readers that never sent one are left out (not installed yet, or no heartbeats in their
+    firmware). One finding per silence: keyed by the last heartbeat heard.
+    """
+    readers = session.scalars(select(Reader.id).where(Reader.enabled.is_(True))).all()
+    # One walk down the (reader_id, occurred_at, id) index per reader (heartbeats come
+    # every few minutes, so it stops early): no scan of the table.
+    rows = [
+        session.scalars(
+            select(PhysicalEvent)
+            .where(PhysicalEvent.reader_id == reader_id, PhysicalEvent.kind == "heartbeat")
+            .order_by(PhysicalEvent.occurred_at.desc(), PhysicalEvent.id.desc())
+            .limit(1)
+        ).first()
+        for reader_id in readers
+    ]
+    cutoff = now - timedelta(seconds=offline_s)
+    return [
+        Finding(
+            kind="reader_offline",
+            severity="critical",
+            occurrence=f"reader_offline:{event.reader_id}:{event.id}",
+            occurred_at=event.occurred_at + timedelta(seconds=offline_s),
+            summary=f"reader {event.reader_id} silent since {event.occurred_at.isoformat()}",
+            subjects={"reader_id": event.reader_id, "door_id": event.door_id},
+            fact_indexes=(event.ledger_index,),
+        )
+        for event in rows
+        if event is not None and event.occurred_at < cutoff
+    ]

@@ -75,7 +75,8 @@ def _store(
     session: Session, *, post: DevicePost, events: Sequence[Event], settings: Settings
 ) -> list[EventResult]:
     items = _checked(events, post=post, settings=settings)
-    _lock_reader(session, reader_id=post.reader.id)
+    if not post.reader_locked:  # IngestAuth took it with the reader's lookup
+        _lock_reader(session, reader_id=post.reader.id)
     stored = _stored(session, reader_id=post.reader.id, seqs=list(items))
     conflicting = sorted(seq for seq, (digest, _) in stored.items() if digest != items[seq].digest)
     if conflicting:

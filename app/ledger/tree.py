@@ -98,6 +98,10 @@ def consistency(session: Session, *, first: int, second: int) -> tuple[list[byte
 
 def extend(session: Session, *, start: int, leaves: Sequence[bytes]) -> None:
     """Store the subtrees that `leaves`, appended at `start`, complete; under the head lock."""
+    if (start + len(leaves)) >> NODE_MIN_LEVEL == start >> NODE_MIN_LEVEL:
+        # No stored subtree completes (31 single appends in 32): reading the right edge
+        # would be a round trip under the head lock for nothing.
+        return
     edge = merkle.subtrees(0, start)
     known = subtree_hashes(session, edge)
     builder = merkle.TreeBuilder(start, [known[s] for s in edge], min_level=NODE_MIN_LEVEL)

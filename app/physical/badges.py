@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.topology.models import Badge
@@ -33,20 +33,16 @@ class KnownBadge:
         return "valid"
 
 
+_BADGES = select(
+    Badge.uid, Badge.id, Badge.person_id, Badge.status, Badge.valid_from, Badge.valid_until
+).where(Badge.uid.in_(bindparam("uids", expanding=True)))  # built once, as its cache key
+
+
 def find_badges(session: Session, *, uids: Collection[str]) -> dict[str, KnownBadge]:
     """The registered badges among these UIDs, in one query; unknown UIDs are absent."""
     if not uids:
         return {}
-    rows = session.execute(
-        select(
-            Badge.uid,
-            Badge.id,
-            Badge.person_id,
-            Badge.status,
-            Badge.valid_from,
-            Badge.valid_until,
-        ).where(Badge.uid.in_(uids))
-    )
+    rows = session.execute(_BADGES, {"uids": list(uids)})
     return {
         row.uid: KnownBadge(
             id=row.id,

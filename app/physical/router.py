@@ -19,7 +19,7 @@ from app.physical.schemas import (
     EventQuery,
     EventResult,
 )
-from app.physical.signatures import DeviceAuth
+from app.physical.signatures import IngestAuth
 
 router = APIRouter(prefix="/api/v1", tags=["physical"])
 
@@ -44,7 +44,7 @@ def parse_body(adapter: TypeAdapter[T], body: bytes) -> T:
     responses={200: {"model": EventResult, "description": "Duplicate of a stored event."}},
 )
 def post_event(
-    post: DeviceAuth, session: SessionDep, settings: SettingsDep, response: Response
+    post: IngestAuth, session: SessionDep, settings: SettingsDep, response: Response
 ) -> EventResult:
     """Store one signed event (201), or report it stored before (200)."""
     event = parse_body(EVENT, post.body)
@@ -55,7 +55,7 @@ def post_event(
 
 
 @router.post("/ingest/batch")
-def post_batch(post: DeviceAuth, session: SessionDep, settings: SettingsDep) -> BatchResult:
+def post_batch(post: IngestAuth, session: SessionDep, settings: SettingsDep) -> BatchResult:
     """Store a signed batch all or nothing; per event, accepted or duplicate."""
     batch = parse_body(BATCH, post.body)
     return ingest.store_batch(session, post=post, events=batch.events, settings=settings)

@@ -39,17 +39,24 @@ def committed(backend: str, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
             engine.dispose()
 
 
-def post_for(sessions: sessionmaker[Session], code: str, body: bytes) -> DevicePost:
-    with sessions() as session:
-        reader = find_reader(session, code=code)
+def post_for(session: Session, code: str, body: bytes, *, lock: bool) -> DevicePost:
+    reader = find_reader(session, code=code, lock=lock)
     assert reader is not None
     now = datetime.now(UTC)
     principal = Principal(kind="device", subject=code, role=Role.device)
-    return DevicePost(reader=reader, principal=principal, body=body, received_at=now, created=now)
+    return DevicePost(
+        reader=reader,
+        principal=principal,
+        body=body,
+        received_at=now,
+        created=now,
+        reader_locked=lock,
+    )
 
 
+@pytest.mark.parametrize("lock_at_lookup", [True, False], ids=["IngestAuth", "service lock"])
 def test_simultaneous_copies_of_a_batch_store_each_event_once(
-    committed: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+    committed: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, lock_at_lookup: bool
 ) -> None:
     with committed.begin() as session:
         code = make_reader(session).code
@@ -71,8 +78,9 @@ def test_simultaneous_copies_of_a_batch_store_each_event_once(
     monkeypatch.setattr(ledger, "append_many", slow_append)
 
     def store() -> BatchResult:
-        post = post_for(committed, code, body)
         with committed.begin() as session:
+            # The reader's lock comes with its lookup (as IngestAuth does) or from the service.
+            post = post_for(session, code, body, lock=lock_at_lookup)
             return ingest.store_batch(session, post=post, events=events, settings=Settings())
 
     with ThreadPoolExecutor(2) as pool:

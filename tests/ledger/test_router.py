@@ -168,7 +168,7 @@ def test_reads_on_a_committing_database_outside_transactions(backend: str, tmp_p
             settings = Settings(
                 var_dir=tmp_path / "var",
                 database_url=url,
-                admin_token=ADMIN_TOKEN,  # type: ignore[arg-type]
+                admin_token=ADMIN_TOKEN,
                 checkpoint_interval_s=0,
             )
             with TestClient(create_app(settings)) as client:

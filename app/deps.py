@@ -23,5 +23,12 @@ def get_session(request: Request) -> Iterator[Session]:
     yield from transaction(request.app.state.session_factory)
 
 
+def get_read_session(request: Request) -> Iterator[Session]:
+    """A session outside any transaction (app.db.read_session_factory): read-only routes."""
+    with request.app.state.read_session_factory() as session:
+        yield session
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from app.auth.policy import AdminOnly, allow
 from app.auth.principal import Role
-from app.deps import SessionDep
+from app.deps import ReadSessionDep, SessionDep
 from app.ledger import checkpoints, proofs
 from app.ledger.note import Signer
 from app.ledger.schemas import (
@@ -37,14 +37,14 @@ SignerDep = Annotated[Signer, Depends(get_signer)]
 
 
 @router.get("/checkpoints/latest", dependencies=READERS)
-def latest_checkpoint(session: SessionDep) -> CheckpointOut:
+def latest_checkpoint(session: ReadSessionDep) -> CheckpointOut:
     """The checkpoint of the largest tree signed so far."""
     return CheckpointOut.model_validate(checkpoints.latest(session))
 
 
 @router.get("/checkpoints/{size}", dependencies=READERS)
 def checkpoint_at(
-    session: SessionDep, size: Annotated[int, Path(ge=0, le=MAX_SIZE)]
+    session: ReadSessionDep, size: Annotated[int, Path(ge=0, le=MAX_SIZE)]
 ) -> CheckpointOut:
     """The checkpoint of the tree of `size` facts."""
     return CheckpointOut.model_validate(checkpoints.at_size(session, size))
@@ -63,7 +63,7 @@ def create_checkpoint(
 
 @router.get("/proofs/inclusion", dependencies=READERS)
 def inclusion_proof(
-    session: SessionDep,
+    session: ReadSessionDep,
     index: Annotated[int | None, Query(ge=0, le=MAX_SIZE)] = None,
     leaf_hash: Annotated[str | None, Query(max_length=88, description="Hex or base64.")] = None,
     size: SizeQuery = None,
@@ -76,7 +76,7 @@ def inclusion_proof(
 
 @router.get("/proofs/consistency", dependencies=READERS)
 def consistency_proof(
-    session: SessionDep,
+    session: ReadSessionDep,
     first: Annotated[int, Query(ge=0, le=MAX_SIZE)],
     second: SizeQuery = None,
 ) -> ConsistencyProofDoc:
@@ -87,7 +87,7 @@ def consistency_proof(
 
 @router.get("/entries", dependencies=READERS)
 def entries(
-    session: SessionDep,
+    session: ReadSessionDep,
     start: Annotated[int, Query(ge=0, le=MAX_SIZE)],
     end: Annotated[int, Query(ge=0, le=MAX_SIZE)],
 ) -> EntriesOut:

@@ -9,8 +9,9 @@ hashes. A proof therefore costs one indexed query, whatever the size of the log.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from functools import cache
 
-from sqlalchemy import SmallInteger, literal, or_, select, tuple_, union_all
+from sqlalchemy import Executable, SmallInteger, bindparam, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from app.db import insert_rows
@@ -36,29 +37,44 @@ def _merged(spans: list[Range]) -> list[Range]:
     return out
 
 
+@cache
+def _subtrees_query(nodes: bool, leaf_ranges: int) -> Executable:
+    """The query of subtree_hashes, built once per shape: building it costs more CPU than
+    PostgreSQL spends answering it. Parameters: `nodes`, and `a0`, `b0`, `a1`... (ranges)."""
+    queries = []
+    if nodes:
+        queries.append(
+            select(LedgerNode.level, LedgerNode.index, LedgerNode.hash).where(
+                tuple_(LedgerNode.level, LedgerNode.index).in_(bindparam("nodes", expanding=True))
+            )
+        )
+    if leaf_ranges:
+        # Level -1 marks a leaf among the nodes.
+        queries.append(
+            select(literal(-1, SmallInteger), LedgerEntry.index, LedgerEntry.leaf_hash).where(
+                or_(
+                    *(
+                        LedgerEntry.index.between(bindparam(f"a{i}"), bindparam(f"b{i}"))
+                        for i in range(leaf_ranges)
+                    )
+                )
+            )
+        )
+    return queries[0] if len(queries) == 1 else union_all(*queries)
+
+
 def subtree_hashes(session: Session, wanted: Collection[Subtree]) -> dict[Subtree, bytes]:
     """Hashes of perfect subtrees in one query: stored nodes, and leaves of the small ones."""
+    if not wanted:
+        return {}
     high = [s for s in wanted if s[0] >= NODE_MIN_LEVEL]
     low = [s for s in wanted if s[0] < NODE_MIN_LEVEL]
     spans = [(index << level, (index + 1) << level) for level, index in low]
     leaf_ranges = _merged(spans)
-    queries = []
-    if high:
-        queries.append(
-            select(LedgerNode.level, LedgerNode.index, LedgerNode.hash).where(
-                tuple_(LedgerNode.level, LedgerNode.index).in_(high)
-            )
-        )
-    if spans:
-        # Level -1 marks a leaf among the nodes.
-        queries.append(
-            select(literal(-1, SmallInteger), LedgerEntry.index, LedgerEntry.leaf_hash).where(
-                or_(*(LedgerEntry.index.between(a, b - 1) for a, b in leaf_ranges))
-            )
-        )
-    if not queries:
-        return {}
-    rows = session.execute(queries[0] if len(queries) == 1 else union_all(*queries)).all()
+    params: dict[str, object] = {"nodes": high} if high else {}
+    for i, (a, b) in enumerate(leaf_ranges):
+        params[f"a{i}"], params[f"b{i}"] = a, b - 1
+    rows = session.execute(_subtrees_query(bool(high), len(leaf_ranges)), params).all()
     found: dict[Subtree, bytes] = {(level, index): value for level, index, value in rows}
     for subtree, (a, b) in zip(low, spans, strict=True):
         leaves = [found.get((-1, i)) for i in range(a, b)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
 from fastapi.routing import APIRoute
@@ -11,10 +12,14 @@ from sqlalchemy.orm import Session
 
 from app.auth.policy import Policy
 from app.auth.principal import Role
+from app.config import Settings
+from app.db import make_engine, session_factory
 from app.ledger import merkle
 from app.ledger.note import Verifier, open_checkpoint
 from app.ledger.router import router
-from tests.conftest import ADMIN
+from app.main import create_app
+from tests.conftest import ADMIN, ADMIN_TOKEN
+from tests.databases import migrated_database
 from tests.ledger.factories import append_facts
 
 
@@ -152,3 +157,34 @@ def test_auditors_and_security_read_and_only_admins_sign() -> None:
             seen[(route.path, *sorted(route.methods))] = {r for p in policies for r in p.roles}
     assert seen.pop(("/api/v1/ledger/checkpoints", "POST")) == {Role.admin}
     assert seen and all(roles == readers for roles in seen.values())
+
+
+def test_reads_on_a_committing_database_outside_transactions(backend: str, tmp_path: Path) -> None:
+    with migrated_database(backend, tmp_path) as url:
+        engine = make_engine(url)
+        try:
+            with session_factory(engine).begin() as session:
+                append_facts(session, 70)
+            settings = Settings(
+                var_dir=tmp_path / "var",
+                database_url=url,
+                admin_token=ADMIN_TOKEN,
+                checkpoint_interval_s=0,
+            )
+            with TestClient(create_app(settings)) as client:
+                assert client.post("/api/v1/ledger/checkpoints", headers=ADMIN).status_code == 201
+                proof = client.get("/api/v1/ledger/proofs/inclusion?index=33", headers=ADMIN)
+                body = proof.json()
+                merkle.verify_inclusion(
+                    33,
+                    70,
+                    _b64(body["leaf_hash"]),
+                    [_b64(p) for p in body["proof"]],
+                    _b64(body["root_hash"]),
+                )
+                later = client.get("/api/v1/ledger/proofs/consistency?first=40", headers=ADMIN)
+                assert later.json()["second"] == 70
+                rows = client.get("/api/v1/ledger/entries?start=60&end=70", headers=ADMIN)
+                assert len(rows.json()["entries"]) == 10
+        finally:
+            engine.dispose()

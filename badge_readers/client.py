@@ -1,6 +1,6 @@
 """ReaderClient: queue events durably, deliver them to vigie signed, in order, exactly once.
 
-Delivery rules (see docs/badge_readers.md):
+Delivery rules (see README.md):
 - events leave the queue only after the server's 2xx answer names them (accepted or
   duplicate); a kill at any point at worst re-sends a batch, which the server reports as
   duplicates;

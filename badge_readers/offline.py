@@ -1,7 +1,7 @@
 """Offline decisions from a signed rights snapshot (GET /api/v1/access/snapshot).
 
 The firmware must decide without the server, so the access rules are written here a
-second time, on purpose, from docs/access.md (app/access/rules.py is the server's copy;
+second time, on purpose, from README.md (app/access/rules.py is the server's copy;
 this package never imports app). The tests compare both over a grid of badges and times.
 Anti-passback needs the server's presence model: offline, it is not applied.
 """

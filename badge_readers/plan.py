@@ -1,6 +1,6 @@
 """The site plan: which readers exist (with their keys) and which badges, for the simulator.
 
-A plan is a JSON file (docs/badge_readers.md shows one). Key paths are relative to the
+A plan is a JSON file (README.md shows one). Key paths are relative to the
 plan file's directory unless absolute.
 """
 

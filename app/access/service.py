@@ -43,7 +43,7 @@ def own_door(post: DevicePost, door: str | None) -> None:
 
 # One row per right of the holder (directly or through a group) on the zone, or one row
 # with NULL rights; NULL badge columns when the UID is unknown. Rights on an ancestor zone
-# are not looked up: they never open a child zone (docs/access.md). Built once: only the
+# are not looked up: they never open a child zone (README.md). Built once: only the
 # parameters change from one decision to the next.
 # The holder's groups, found from the UID rather than correlated to the outer row, so that
 # the database computes the set once (a hashed subplan) instead of once per right.

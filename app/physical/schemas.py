@@ -1,4 +1,4 @@
-"""Wire shapes of reader ingest (docs/ingest.md) and of the event listing."""
+"""Wire shapes of reader ingest (README.md) and of the event listing."""
 
 from __future__ import annotations
 

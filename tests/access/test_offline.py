@@ -104,7 +104,7 @@ def compare(
             wanted = (online["decision"], online["reason"], online["escort_required"])
             if online["reason"] == "unknown_badge":
                 # Offline, a UID outside the snapshot cannot be told from a known badge
-                # without a right here (docs/access.md).
+                # without a right here (README.md).
                 wanted = ("deny", "no_right", False)
             assert got[:3] == wanted, (uid, at.astimezone(PARIS), got, online)
             if uid in {b["uid"] for b in snapshot["badges"]}:

@@ -20,19 +20,15 @@ import random
 import statistics
 import sys
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
-from sqlalchemy import Engine, create_engine, make_url, text, update  # noqa: E402
+from sqlalchemy import Engine, text, update  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
-from app import migrations_state  # noqa: E402
 from app.auth.principal import SYSTEM  # noqa: E402
 from app.db import insert_rows, make_engine, read_session_factory, session_factory  # noqa: E402
 from app.ledger import checkpoints, merkle, proofs, tree  # noqa: E402
@@ -42,10 +38,8 @@ from app.ledger.models import NODE_MIN_LEVEL, LedgerEntry, LedgerHead  # noqa: E
 from app.ledger.note import Signer  # noqa: E402
 from app.ledger.service import NewFact  # noqa: E402
 from app.ledger.verify import DatabaseSource, verify_log  # noqa: E402
+from bench.support import database, log  # noqa: E402
 
-URL = os.environ.get(
-    "VIGIE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 SIZES = [int(s) for s in os.environ.get("VIGIE_BENCH_LEDGER_SIZES", "1000000,10000000").split(",")]
 APPEND_FACTS = 50_000
 PROOFS = 2000
@@ -69,36 +63,12 @@ FROM (SELECT i, {ENTRY_SQL} AS e FROM generate_series(:a, :b - 1) AS i) AS gener
 SECONDARY_INDEXES = ["ix_ledger_entry_type_index", "ix_ledger_entry_leaf_hash"]
 
 
-def log(message: str) -> None:
-    """Progress on stderr."""
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
 def emit(metric: str, value: float, unit: str, **context: object) -> None:
     """One figure as a JSON line, beside the SHA-256 rate of this run."""
     line = {"metric": metric, "value": round(value, 3), "unit": unit}
     line.update(context)
     line["sha256_per_s"] = round(SHA_RATE)
     print(json.dumps(line), flush=True)
-
-
-@contextmanager
-def database(tag: str) -> Iterator[str]:
-    """A new database migrated to head, dropped afterwards."""
-    name = f"vigie_bench_{tag}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        engine = make_engine(url)
-        migrations_state.upgrade(engine)
-        engine.dispose()
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def sha256_rate(data: bytes) -> float:

@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import Dialect, Engine, Table, create_engine, event, insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 
 from app import migrations_state
 from app.config import Settings
@@ -46,8 +46,8 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     # ROLLBACK), i.e. per request: an inclusion proof went from 7 round trips to 4, a
     # single ingest post from 13 to 10. The price: after PostgreSQL restarts, the first
     # statement on a stale pooled connection fails; SQLAlchemy sees the disconnect and
-    # discards every connection made before it, so each worker answers one 500 (nothing
-    # stored, rolled back; devices retry 5xx) and then works again.
+    # discards every connection made before it, so each worker answers one 503 (nothing
+    # stored, rolled back; app.http_errors; devices retry 5xx) and then works again.
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size)
 
 
@@ -73,8 +73,36 @@ def read_session_factory(engine: Engine) -> sessionmaker[Session]:
     write: a write would commit at once, alone. SQLite, in process, keeps its transactions.
     """
     if engine.dialect.name != "postgresql":
-        return session_factory(engine)
-    return session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
+        return read_only(session_factory(engine))
+    return read_only(session_factory(engine.execution_options(isolation_level="AUTOCOMMIT")))
+
+
+class ReadOnlySessionError(RuntimeError):
+    """A write attempted through a read session: a bug in the route, never the caller's."""
+
+
+def _refuse_statement(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        raise ReadOnlySessionError(f"a read session cannot run {state.statement!r}")
+
+
+def _refuse_flush(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlySessionError("a read session cannot write objects")
+
+
+def read_only(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """A copy of the factory whose sessions refuse every write, before it reaches the driver.
+
+    On PostgreSQL read sessions run in autocommit, where a stray write would commit at once
+    and alone (a ledger append there would take its head lock in one transaction and write
+    in another): the route that tries it fails loudly instead. SQLite and the tests get the
+    same guard, so a misuse shows in every test run.
+    """
+    guarded = sessionmaker(**factory.kw)
+    event.listen(guarded, "do_orm_execute", _refuse_statement)
+    event.listen(guarded, "before_flush", _refuse_flush)
+    return guarded
 
 
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:

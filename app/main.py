@@ -21,7 +21,7 @@ from app.auth.router import router as auth_router
 from app.auth.tokens import TokenSigner
 from app.body_limit import BodyLimitMiddleware
 from app.config import Settings
-from app.db import engine_from_settings, read_session_factory, session_factory
+from app.db import engine_from_settings, read_only, read_session_factory, session_factory
 from app.health.router import router as health_router
 from app.ledger.checkpointer import Checkpointer
 from app.ledger.keys import load_signer
@@ -54,7 +54,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if sessions is not None:
-            app.state.session_factory = app.state.read_session_factory = sessions
+            app.state.session_factory = sessions
+            app.state.read_session_factory = read_only(sessions)
             yield
             return
         engine = engine_from_settings(settings)

@@ -32,6 +32,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check app badge_readers camera_ingest tests bench migrations
 	$(BIN)/ruff format --check app badge_readers camera_ingest tests bench migrations
+	$(BIN)/mypy app badge_readers
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -6,24 +6,29 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
+from app.audit.deps import viewing
+from app.audit.service import Viewer
 from app.auth.policy import AdminOnly, allow
 from app.auth.principal import Role
 from app.deps import ReadSessionDep, SessionDep
-from app.ledger import checkpoints, proofs
+from app.ledger import checkpoints, entries, proofs
 from app.ledger.note import Signer
 from app.ledger.schemas import (
     MAX_SIZE,
     CheckpointOut,
     ConsistencyProofDoc,
     EntriesOut,
-    EntryOut,
     InclusionProofDoc,
     PublicKeyOut,
     parse_hash,
 )
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
-READERS = [allow(Role.admin, Role.security, Role.auditor)]
+STAFF = (Role.admin, Role.security, Role.auditor)
+# Proofs, checkpoints and the key show hashes only: nothing about anyone, not recorded.
+READERS = [allow(*STAFF)]
+# Entries hold the facts themselves: a recorded read of evidence.
+EntryReader = Annotated[Viewer, viewing(*STAFF)]
 SizeQuery = Annotated[int | None, Query(ge=0, le=MAX_SIZE, description="Tree size.")]
 
 
@@ -85,15 +90,15 @@ def consistency_proof(
     return ConsistencyProofDoc.model_validate(found)
 
 
-@router.get("/entries", dependencies=READERS)
-def entries(
-    session: ReadSessionDep,
+@router.get("/entries")
+def list_entries(
+    session: SessionDep,
+    viewer: EntryReader,
     start: Annotated[int, Query(ge=0, le=MAX_SIZE)],
     end: Annotated[int, Query(ge=0, le=MAX_SIZE)],
 ) -> EntriesOut:
     """Facts [start, end) with their canonical bytes and leaf hashes (at most 1000)."""
-    rows = proofs.entries(session, start=start, end=end)
-    return EntriesOut(start=start, end=end, entries=[EntryOut.model_validate(r) for r in rows])
+    return entries.read(session, start=start, end=end, viewer=viewer)
 
 
 @router.get("/public-key", dependencies=READERS)

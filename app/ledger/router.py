@@ -11,7 +11,7 @@ from app.audit.service import Viewer
 from app.auth.policy import AdminOnly, allow
 from app.auth.principal import Role
 from app.deps import ReadSessionDep, SessionDep
-from app.ledger import checkpoints, entries, proofs
+from app.ledger import checkpoints, proofs, reads
 from app.ledger.note import Signer
 from app.ledger.schemas import (
     MAX_SIZE,
@@ -25,10 +25,10 @@ from app.ledger.schemas import (
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
 STAFF = (Role.admin, Role.security, Role.auditor)
-# Proofs, checkpoints and the key show hashes only: nothing about anyone, not recorded.
+# Checkpoints, consistency proofs and the key show hashes only: not recorded.
 READERS = [allow(*STAFF)]
-# Entries hold the facts themselves: a recorded read of evidence.
-EntryReader = Annotated[Viewer, viewing(*STAFF)]
+# Entries and inclusion proofs show the facts themselves: recorded reads of evidence.
+FactReader = Annotated[Viewer, viewing(*STAFF)]
 SizeQuery = Annotated[int | None, Query(ge=0, le=MAX_SIZE, description="Tree size.")]
 
 
@@ -66,17 +66,17 @@ def create_checkpoint(
     return CheckpointOut.model_validate(row)
 
 
-@router.get("/proofs/inclusion", dependencies=READERS)
+@router.get("/proofs/inclusion")
 def inclusion_proof(
-    session: ReadSessionDep,
+    session: SessionDep,
+    viewer: FactReader,
     index: Annotated[int | None, Query(ge=0, le=MAX_SIZE)] = None,
     leaf_hash: Annotated[str | None, Query(max_length=88, description="Hex or base64.")] = None,
     size: SizeQuery = None,
 ) -> InclusionProofDoc:
     """Proof that a fact is in the tree of `size` facts (default: the latest checkpoint)."""
     digest = None if leaf_hash is None else parse_hash(leaf_hash)
-    found = proofs.inclusion(session, index=index, leaf_hash=digest, size=size)
-    return InclusionProofDoc.model_validate(found)
+    return reads.inclusion(session, index=index, leaf_hash=digest, size=size, viewer=viewer)
 
 
 @router.get("/proofs/consistency", dependencies=READERS)
@@ -93,12 +93,12 @@ def consistency_proof(
 @router.get("/entries")
 def list_entries(
     session: SessionDep,
-    viewer: EntryReader,
+    viewer: FactReader,
     start: Annotated[int, Query(ge=0, le=MAX_SIZE)],
     end: Annotated[int, Query(ge=0, le=MAX_SIZE)],
 ) -> EntriesOut:
     """Facts [start, end) with their canonical bytes and leaf hashes (at most 1000)."""
-    return entries.read(session, start=start, end=end, viewer=viewer)
+    return reads.entries(session, start=start, end=end, viewer=viewer)
 
 
 @router.get("/public-key", dependencies=READERS)

@@ -107,6 +107,13 @@ ROUTES = {
         lambda a: a["entries"],
         staff_only=True,
     ),
+    "inclusion": Route(
+        "ledger_entry",
+        lambda d: "/api/v1/ledger/proofs/inclusion",
+        {"index": "2", "size": "5"},
+        lambda a: [a],
+        staff_only=True,
+    ),
 }
 
 
@@ -159,6 +166,10 @@ def test_indexes_name_the_facts_behind_what_was_shown(
     entries = client.get("/api/v1/ledger/entries", params={"start": 2, "end": 6}, headers=ADMIN)
     assert latest_read(client, "ledger_entry")["indexes"] == [2, 3, 4, 5]
     assert [e["index"] for e in entries.json()["entries"]] == [2, 3, 4, 5]
+    proof = client.get(
+        "/api/v1/ledger/proofs/inclusion", params={"index": 3, "size": 6}, headers=ADMIN
+    )
+    assert proof.json()["entry"] and latest_read(client, "ledger_entry")["indexes"] == [3]
     where = client.get(f"{PRESENCE}/people/{day.person}", params=DAY, headers=ADMIN).json()
     read = latest_read(client, "presence_whereabouts")
     assert read["query"]["person_id"] == day.person and set(read["query"]) == {
@@ -188,6 +199,9 @@ REFUSED: list[tuple[str, dict[str, Any], dict[str, str] | None, int]] = [
     ("/api/v1/ledger/entries", {"start": 5, "end": 2}, ADMIN, 422),
     ("/api/v1/ledger/entries", {"start": 0, "end": 10**9}, ADMIN, 422),
     ("/api/v1/ledger/entries", {"start": 0, "end": 2}, {"Authorization": "Bearer x"}, 401),
+    ("/api/v1/ledger/proofs/inclusion", {"index": 10**9, "size": 5}, ADMIN, 422),
+    ("/api/v1/ledger/proofs/inclusion", {"leaf_hash": "00" * 32, "size": 5}, ADMIN, 404),
+    ("/api/v1/ledger/proofs/inclusion", {"index": 1, "leaf_hash": "00" * 32}, ADMIN, 422),
 ]
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from app.alerts.models import Alert
 from app.auth.principal import Principal, Role
 from app.physical.models import PhysicalEvent
+from app.physical.seen_at_door import PersonSeenAtDoor
 from app.presence.models import AirlockCycle, Passage, PresenceInterval
 from app.topology.models import (
     AccessRight,
@@ -108,9 +109,8 @@ class TenantView:
         """
         direct = select(AccessRight.person_id).where(AccessRight.zone_id.in_(self.reach_zones))
         grouped = select(GroupMember.person_id).where(GroupMember.group_id.in_(self.groups))
-        seen = select(PhysicalEvent.person_id).where(
-            PhysicalEvent.door_id.in_(self.doors), PhysicalEvent.person_id.is_not(None)
-        )
+        # One row per (door, person), kept by a trigger: not a scan of every event.
+        seen = select(PersonSeenAtDoor.person_id).where(PersonSeenAtDoor.door_id.in_(self.doors))
         return union(direct, grouped, seen)
 
 

@@ -5,8 +5,10 @@ door and person, kept by a trigger on physical_event). Before migration 0007a it
 them by scanning the events at those doors; that query is kept here, as the reference,
 and both run alternately on the same database, the demo site with 2,000 more badge
 holders and VIGIE_BENCH_SCOPE_EVENTS (1,000,000) swipes spread over every reader.
-Also times what the trigger adds to inserting 500-event batches (ingest's COPY path),
-alternately with the trigger disabled. PostgreSQL only (VIGIE_BENCH_POSTGRES_URL).
+Also times what the trigger adds to inserting 500-event batches: ingest's COPY path,
+alternately with the trigger disabled, and the trigger's own time as PostgreSQL's
+EXPLAIN ANALYZE reports it (less sensitive to a busy machine). PostgreSQL only
+(VIGIE_BENCH_POSTGRES_URL).
 
     python bench/scope.py
 """
@@ -39,7 +41,8 @@ from bench.support import database, emit, log, percentile  # noqa: E402
 EVENTS = int(os.environ.get("VIGIE_BENCH_SCOPE_EVENTS", "1000000"))
 HOLDERS = 2000
 RUNS = 40
-BATCHES = 40
+BATCHES = 100
+EXPLAINED = 40
 BATCH = 500
 CHUNK = 250_000
 TENANT = "CHU-NO"
@@ -66,8 +69,13 @@ JOIN (SELECT person, ordinality - 1 AS k FROM unnest(CAST(:people AS integer[]))
 """
 
 
-def scanned_people(view: TenantView) -> Any:
-    """The people rule before migration 0007a: a scan of the events at the tenant's doors."""
+def scanned_people(tenant_id: int) -> Any:
+    """The people rule before migration 0007a: a scan of the events at the tenant's doors.
+
+    Built anew per query, as scoped() builds its TenantView, so that both sides pay the
+    same Python work.
+    """
+    view = TenantView(tenant_id)
     direct = select(AccessRight.person_id).where(AccessRight.zone_id.in_(view.reach_zones))
     grouped = select(GroupMember.person_id).where(GroupMember.group_id.in_(view.groups))
     seen = select(PhysicalEvent.person_id).where(
@@ -125,8 +133,8 @@ def alternate(
 
 def bench_people(sessions: sessionmaker[Session], auditor: Principal) -> None:
     """People list (first page) and one person, as the registry asks them, both rules."""
-    assert auditor.tenant_id is not None
-    view = TenantView(auditor.tenant_id)
+    tenant = auditor.tenant_id
+    assert tenant is not None
     with sessions() as session:
         one = session.scalars(
             scoped(select(Person.id).order_by(Person.id.desc()).limit(1), Person, auditor)
@@ -134,10 +142,10 @@ def bench_people(sessions: sessionmaker[Session], auditor: Principal) -> None:
     page = select(Person).order_by(Person.id).limit(101)
     queries = {
         "list": lambda: scoped(page, Person, auditor),
-        "list_before": lambda: page.where(Person.id.in_(scanned_people(view))),
+        "list_before": lambda: page.where(Person.id.in_(scanned_people(tenant))),
         "get": lambda: scoped(select(Person).where(Person.id == one), Person, auditor),
         "get_before": lambda: select(Person).where(
-            Person.id == one, Person.id.in_(scanned_people(view))
+            Person.id == one, Person.id.in_(scanned_people(tenant))
         ),
     }
     times, answers = alternate(sessions, queries)
@@ -220,6 +228,38 @@ def bench_trigger(engine: Engine, sessions: sessionmaker[Session]) -> None:
     )
 
 
+def bench_trigger_explained(engine: Engine, sessions: sessionmaker[Session]) -> None:
+    """The trigger's time inside 500-row INSERTs, from EXPLAIN ANALYZE (rolled back)."""
+    with sessions() as session:
+        readers = session.scalar(select(func.count()).select_from(Reader)) or 0
+        people = list(session.scalars(select(Person.id)))
+        start = (session.scalar(select(func.max(LedgerEntry.index))) or 0) + 1
+    trigger: list[float] = []
+    statement: list[float] = []
+    for run in range(EXPLAINED):
+        a = start + run * BATCH
+        params = {"a": a, "b": a + BATCH, "readers": readers, "people": people}
+        with engine.connect() as conn, conn.begin() as transaction:
+            conn.execute(text(LEDGER_SQL), params)
+            [plan] = conn.execute(
+                text("EXPLAIN (ANALYZE, FORMAT JSON) " + EVENTS_SQL),
+                params | {"holders": len(people)},
+            ).scalar_one()
+            transaction.rollback()
+        [seen] = [t for t in plan["Triggers"] if t["Trigger Name"] == "physical_event_person_seen"]
+        trigger.append(seen["Time"])
+        statement.append(plan["Execution Time"])
+    emit(
+        "scope.seen_trigger.explain_ms",
+        statistics.median(trigger),
+        "ms",
+        statement_ms=round(statistics.median(statement), 3),
+        rows=BATCH,
+        runs=EXPLAINED,
+        load=os.getloadavg()[0],
+    )
+
+
 def main() -> None:
     """Load, then time the people rule (both ways) and the trigger."""
     with database("scope") as url:
@@ -227,6 +267,7 @@ def main() -> None:
         sessions = session_factory(engine)
         auditor = setup(engine, sessions)
         bench_people(sessions, auditor)
+        bench_trigger_explained(engine, sessions)
         bench_trigger(engine, sessions)
         engine.dispose()
 

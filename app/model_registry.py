@@ -8,6 +8,7 @@ from app.auth import models as auth_models
 from app.ledger import models as ledger_models
 from app.orm import Base
 from app.physical import models as physical_models
+from app.physical import seen_at_door as seen_at_door_models
 from app.presence import models as presence_models
 from app.topology import models as topology_models
 
@@ -21,5 +22,6 @@ __all__ = [
     "metadata",
     "physical_models",
     "presence_models",
+    "seen_at_door_models",
     "topology_models",
 ]

@@ -9,28 +9,33 @@ from fastapi.responses import StreamingResponse
 
 from app.alerts import service, stream
 from app.alerts.schemas import AlertAction, AlertOut, AlertPage, AlertQuery
+from app.audit.deps import EvidenceViewer
 from app.auth.policy import allow
 from app.auth.principal import Principal, Role
 from app.deps import SessionDep, SettingsDep
 from app.errors import Invalid
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
-READERS = [allow(Role.admin, Role.security, Role.auditor)]
+# Reading is open to every person's role (a tenant auditor gets the alerts at its doors,
+# readers, rooms and airlocks: app.auth.scope) and recorded; handling is staff's.
 Handler = Annotated[Principal, allow(Role.admin, Role.security)]
 AlertId = Annotated[int, Path(ge=1, lt=2**63)]
 
 
-@router.get("", dependencies=READERS)
-def list_alerts(query: Annotated[AlertQuery, Query()], session: SessionDep) -> AlertPage:
+@router.get("")
+def list_alerts(
+    query: Annotated[AlertQuery, Query()], session: SessionDep, viewer: EvidenceViewer
+) -> AlertPage:
     """Alerts, filtered, newest first, a page at a time."""
-    return service.list_alerts(session, query=query)
+    return service.list_alerts(session, query=query, viewer=viewer)
 
 
-@router.get("/stream", dependencies=READERS)
+@router.get("/stream")
 def alert_stream(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    viewer: EvidenceViewer,
     last_event_id: Annotated[str | None, Header(max_length=40)] = None,
     max_events: Annotated[int | None, Query(ge=1, le=10_000)] = None,
 ) -> StreamingResponse:
@@ -43,6 +48,7 @@ def alert_stream(
         raise Invalid("Last-Event-ID must be an alert id")
     frames = stream.alert_events(
         request.app.state.session_factory,
+        viewer=viewer,
         after_id=after,
         poll_s=settings.alert_stream_poll_s,
         max_s=settings.alert_stream_max_s,
@@ -53,10 +59,10 @@ def alert_stream(
     )
 
 
-@router.get("/{alert_id}", dependencies=READERS)
-def get_alert(alert_id: AlertId, session: SessionDep) -> AlertOut:
+@router.get("/{alert_id}")
+def get_alert(alert_id: AlertId, session: SessionDep, viewer: EvidenceViewer) -> AlertOut:
     """One alert."""
-    return service.get(session, alert_id=alert_id)
+    return service.get(session, alert_id=alert_id, viewer=viewer)
 
 
 @router.post("/{alert_id}/acknowledge")

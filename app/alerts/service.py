@@ -12,11 +12,14 @@ from sqlalchemy.orm import Session
 
 from app.alerts.models import Alert, AlertOccurrence
 from app.alerts.schemas import AlertOut, AlertPage, AlertQuery
+from app.audit import service as audit
 from app.auth.principal import Principal
+from app.auth.scope import scoped
 from app.errors import Conflict, NotFound
 from app.ledger import service as ledger
 from app.ledger.encoding import utc_text
 
+RESOURCE = "alert"  # what an evidence.viewed fact of an alert read names
 MAX_FACTS = 100  # fact indexes kept on an alert; its occurrences keep one each
 SUBJECTS = ("door_id", "zone_id", "reader_id", "person_id", "airlock_id")
 
@@ -107,14 +110,21 @@ def resolve(session: Session, *, alert_id: int, note: str, principal: Principal)
     return AlertOut.model_validate(alert)
 
 
-def get(session: Session, *, alert_id: int) -> AlertOut:
-    """One alert."""
-    return AlertOut.model_validate(_get(session, alert_id, lock=False))
+def get(session: Session, *, alert_id: int, viewer: audit.Viewer) -> AlertOut:
+    """One alert the viewer may see (404 otherwise); the read is recorded."""
+    stmt = scoped(select(Alert).where(Alert.id == alert_id), Alert, viewer.principal)
+    alert = session.scalars(stmt).first()
+    if alert is None:
+        raise NotFound(f"no alert {alert_id}")
+    out = AlertOut.model_validate(alert)
+    record_read(session, viewer=viewer, query={"alert_id": alert_id}, alerts=[out])
+    return out
 
 
-def list_alerts(session: Session, *, query: AlertQuery) -> AlertPage:
-    """Alerts matching the filters, newest first, a page at a time (keyset on id)."""
-    stmt = select(Alert)
+def list_alerts(session: Session, *, query: AlertQuery, viewer: audit.Viewer) -> AlertPage:
+    """Alerts the viewer may see matching the filters, newest first, a page at a time
+    (keyset on id); the read is recorded."""
+    stmt = scoped(select(Alert), Alert, viewer.principal)
     for name in ("state", "kind", "severity", *SUBJECTS):
         value = getattr(query, name.removesuffix("_id"))
         if value is not None:
@@ -128,15 +138,41 @@ def list_alerts(session: Session, *, query: AlertQuery) -> AlertPage:
     rows = session.scalars(stmt.order_by(Alert.id.desc()).limit(query.limit + 1)).all()
     items = [AlertOut.model_validate(row) for row in rows[: query.limit]]
     more = len(rows) > query.limit
+    record_read(session, viewer=viewer, query=query, alerts=items)
     return AlertPage(items=items, next_cursor=items[-1].id if more else None)
 
 
-def newer_than(session: Session, *, after_id: int, limit: int) -> Sequence[AlertOut]:
-    """Alerts created after `after_id`, oldest first (the stream's next batch)."""
-    rows = session.scalars(
-        select(Alert).where(Alert.id > after_id).order_by(Alert.id).limit(limit)
-    ).all()
+def newer_than(
+    session: Session, *, after_id: int, limit: int, principal: Principal
+) -> Sequence[AlertOut]:
+    """Alerts the principal may see created after `after_id`, oldest first (the stream's
+    next batch)."""
+    stmt = scoped(select(Alert).where(Alert.id > after_id), Alert, principal)
+    rows = session.scalars(stmt.order_by(Alert.id).limit(limit)).all()
     return [AlertOut.model_validate(row) for row in rows]
+
+
+def record_read(
+    session: Session,
+    *,
+    viewer: audit.Viewer,
+    query: AlertQuery | dict[str, Any],
+    alerts: Sequence[AlertOut],
+) -> None:
+    """Record that the viewer was shown these alerts, with the facts behind each of them.
+
+    Alerts name people and what they did where (a withdrawn badge used at a door, an
+    anti-passback breach): reading them is a read of evidence.
+    """
+    facts = dict.fromkeys(index for alert in alerts for index in alert.fact_indexes)
+    audit.record_view(
+        session,
+        viewer=viewer,
+        resource=RESOURCE,
+        query=query,
+        indexes=list(facts),
+        count=len(alerts),
+    )
 
 
 def _unresolved(session: Session, key: str) -> Alert | None:

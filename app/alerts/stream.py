@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.alerts import service
 from app.alerts.models import Alert
+from app.audit.service import Viewer
 
 BATCH = 100
 KEEPALIVE_S = 15.0
@@ -23,6 +24,7 @@ def latest_id(session: Session) -> int:
 def alert_events(
     sessions: sessionmaker[Session],
     *,
+    viewer: Viewer,
     after_id: int,
     poll_s: float,
     max_s: float,
@@ -32,14 +34,22 @@ def alert_events(
 
     Each frame's `id:` is the alert id, so a reconnecting EventSource resumes with
     Last-Event-ID; `retry:` asks it to come back quickly when the server ends the stream.
+    Each batch holds only alerts the viewer may see, and is recorded as a read before it
+    is sent (committed in its own transaction: the stream outlives its request's).
     """
     deadline = time.monotonic() + max_s
     sent = 0
     quiet_since = time.monotonic()
     yield b"retry: 2000\n\n"
     while time.monotonic() < deadline:
-        with sessions() as session:
-            batch = service.newer_than(session, after_id=after_id, limit=BATCH)
+        with sessions.begin() as session:
+            batch = service.newer_than(
+                session, after_id=after_id, limit=BATCH, principal=viewer.principal
+            )
+            if batch:
+                service.record_read(
+                    session, viewer=viewer, query={"stream_after": after_id}, alerts=batch
+                )
         for alert in batch:
             yield f"id: {alert.id}\nevent: alert\ndata: {alert.model_dump_json()}\n\n".encode()
             after_id = alert.id

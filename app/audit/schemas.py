@@ -24,7 +24,11 @@ class ReadQuery(BaseModel):
         None,
         min_length=1,
         max_length=64,
-        description="Kind of evidence read: physical_event, evidence_read.",
+        description=(
+            "Kind of evidence read: physical_event, passage, presence_muster, "
+            "presence_whereabouts, presence_occupancy, airlock_cycle, alert, ledger_entry, "
+            "evidence_read."
+        ),
     )
     since: UTCTimestamp | None = Field(None, description="Time of the read, inclusive.")
     until: UTCTimestamp | None = Field(None, description="Time of the read, exclusive.")
@@ -49,7 +53,9 @@ class ReadOut(BaseModel):
     resource: str
     query: dict[str, Any] = Field(description="The filters and page asked for.")
     count: int = Field(description="Number of items returned.")
-    indexes: list[int] = Field(description="Ledger indexes of the items returned.")
+    indexes: list[int] = Field(
+        description="Ledger indexes of the facts shown (for a read model, those behind each item)."
+    )
     client_address: str | None
     user_agent: str | None
 

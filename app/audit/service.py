@@ -1,17 +1,20 @@
 """Every read of evidence is a fact: `evidence.viewed`, with who, what, when and from where.
 
-Each area that serves evidence (physical events today; clips, recordings, exports later)
-calls `record_view` in the request that answers, after its query, so the read commits
-with the request: a GET that shows evidence writes its own record, or shows nothing.
+Each area that serves evidence (physical events, passages, presence, airlock cycles,
+alerts, ledger entries; clips, recordings and exports later) calls `record_view` in the
+request that answers, after its query, so the read commits with the request: a GET that
+shows evidence writes its own record, or shows nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -41,21 +44,28 @@ def record_view(
     *,
     viewer: Viewer,
     resource: str,
-    query: BaseModel,
+    query: BaseModel | Mapping[str, Any],
     indexes: Sequence[int],
+    count: int | None = None,
 ) -> int:
-    """Record that the viewer received these items (by ledger index); the fact's index.
+    """Record that the viewer received these items; the fact's index.
 
+    `indexes` are the ledger indexes of the facts shown (for a read model, the facts each
+    item was derived from); `count` the number of items, when it is not one per index.
     Call it last in the transaction: it appends to the ledger, which takes the head lock.
     """
     moment = datetime.now(UTC)
-    asked = query.model_dump(mode="json", exclude_none=True)
+    if isinstance(query, BaseModel):
+        asked = query.model_dump(mode="json", exclude_none=True)
+    else:
+        asked = to_jsonable_python({k: v for k, v in query.items() if v is not None})
+    shown = len(indexes) if count is None else count
     user_agent = None if viewer.user_agent is None else viewer.user_agent[:USER_AGENT_MAX]
     actor = viewer.principal.snapshot()
     body = {
         "resource": resource,
         "query": asked,
-        "count": len(indexes),
+        "count": shown,
         "indexes": list(indexes),
         "client": {"address": viewer.address, "user_agent": user_agent},
     }
@@ -70,7 +80,7 @@ def record_view(
             actor_subject=viewer.principal.subject,
             resource=resource,
             query=asked,
-            item_count=len(indexes),
+            item_count=shown,
             item_indexes=list(indexes),
             client_address=viewer.address,
             user_agent=user_agent,

@@ -9,20 +9,25 @@ What a tenant sees: its servers; the zones that hold their racks, up to the buil
 doors, readers, airlocks and cameras at the zones where a person can reach those racks
 (room, cage, rack: buildings and floors are shared by every tenant, so their doors would
 show everyone's comings and goings); the physical events recorded at those doors; the
-people who hold an access right there or were identified by a swipe at those doors.
+people who hold an access right there or were identified by a swipe at those doors; the
+passages through those doors, the stays in the reach zones, the cycles of the airlocks at
+those doors, and the alerts whose every place (door, reader, zone, airlock) is one of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import cached_property
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import CTE, ColumnElement, Select, false, or_, select, union
-from sqlalchemy.orm import aliased
+from sqlalchemy import CTE, ColumnElement, Select, and_, false, inspect, or_, select, union
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
+from app.alerts.models import Alert
 from app.auth.principal import Principal, Role
 from app.physical.models import PhysicalEvent
+from app.physical.seen_at_door import PersonSeenAtDoor
+from app.presence.models import AirlockCycle, Passage, PresenceInterval
 from app.topology.models import (
     AccessRight,
     Airlock,
@@ -78,6 +83,18 @@ class TenantView:
         return select(Door.id).where(Door.to_zone_id.in_(self.reach_zones))
 
     @cached_property
+    def readers(self) -> Select[int]:
+        """Readers at the tenant's doors."""
+        return select(Reader.id).where(Reader.door_id.in_(self.doors))
+
+    @cached_property
+    def airlocks(self) -> Select[int]:
+        """Airlocks with a door into a reach zone."""
+        return select(Airlock.id).where(
+            or_(Airlock.inner_door_id.in_(self.doors), Airlock.outer_door_id.in_(self.doors))
+        )
+
+    @cached_property
     def groups(self) -> Select[int | None]:
         """Groups holding an access right to a reach zone."""
         return select(AccessRight.group_id).where(AccessRight.zone_id.in_(self.reach_zones))
@@ -92,13 +109,32 @@ class TenantView:
         """
         direct = select(AccessRight.person_id).where(AccessRight.zone_id.in_(self.reach_zones))
         grouped = select(GroupMember.person_id).where(GroupMember.group_id.in_(self.groups))
-        seen = select(PhysicalEvent.person_id).where(
-            PhysicalEvent.door_id.in_(self.doors), PhysicalEvent.person_id.is_not(None)
-        )
+        # One row per (door, person), kept by a trigger: not a scan of every event.
+        seen = select(PersonSeenAtDoor.person_id).where(PersonSeenAtDoor.door_id.in_(self.doors))
         return union(direct, grouped, seen)
 
 
 Rule = Callable[[TenantView], ColumnElement[bool]]
+
+
+def _alert_rule(v: TenantView) -> ColumnElement[bool]:
+    """Alerts placed at the tenant's doors, readers, reach zones or airlocks, and nowhere else.
+
+    Every place an alert names must be the tenant's: an anti-passback alert in a room two
+    tenants share, raised at the other tenant's rack door, concerns that tenant only. An
+    alert naming no place (none does today) is tied to no server: hidden.
+    """
+    places: list[tuple[InstrumentedAttribute[int | None], Select[Any]]] = [
+        (Alert.door_id, v.doors),
+        (Alert.reader_id, v.readers),
+        (Alert.zone_id, v.reach_zones),
+        (Alert.airlock_id, v.airlocks),
+    ]
+    return and_(
+        or_(*(column.is_not(None) for column, _ in places)),
+        *(or_(column.is_(None), column.in_(ids)) for column, ids in places),
+    )
+
 
 RULES: dict[type[Any], Rule] = {
     Tenant: lambda v: Tenant.id == v.tenant_id,
@@ -107,7 +143,7 @@ RULES: dict[type[Any], Rule] = {
     Site: lambda v: Site.id.in_(select(Zone.site_id).where(Zone.id.in_(select(v.zones.c.id)))),
     Door: lambda v: Door.id.in_(v.doors),
     Reader: lambda v: Reader.door_id.in_(v.doors),
-    Airlock: lambda v: or_(Airlock.inner_door_id.in_(v.doors), Airlock.outer_door_id.in_(v.doors)),
+    Airlock: lambda v: Airlock.id.in_(v.airlocks),
     CameraCoverage: lambda v: or_(
         CameraCoverage.zone_id.in_(v.reach_zones), CameraCoverage.door_id.in_(v.doors)
     ),
@@ -120,6 +156,10 @@ RULES: dict[type[Any], Rule] = {
     Person: lambda v: Person.id.in_(v.people),
     Badge: lambda v: Badge.person_id.in_(v.people),
     PhysicalEvent: lambda v: PhysicalEvent.door_id.in_(v.doors),
+    Passage: lambda v: Passage.door_id.in_(v.doors),
+    PresenceInterval: lambda v: PresenceInterval.zone_id.in_(v.reach_zones),
+    AirlockCycle: lambda v: AirlockCycle.airlock_id.in_(v.airlocks),
+    Alert: _alert_rule,
 }
 
 
@@ -131,3 +171,17 @@ def scoped(stmt: Select[*Ts], model: type[Any], principal: Principal) -> Select[
     if principal.role is not Role.tenant_auditor or principal.tenant_id is None or rule is None:
         return stmt.where(false())
     return stmt.where(rule(TenantView(principal.tenant_id)))
+
+
+def visible_ids(
+    session: Session, model: type[Any], ids: Collection[int], principal: Principal
+) -> set[int]:
+    """Those of `ids` (primary keys of `model`) naming rows the principal may see.
+
+    For ids a read model carries without a foreign key (the people of an airlock cycle):
+    staff get them all back, deleted rows included, without a query.
+    """
+    if principal.role in STAFF or not ids:
+        return set(ids)
+    [key] = inspect(model).primary_key
+    return set(session.scalars(scoped(select(key).where(key.in_(ids)), model, principal)))

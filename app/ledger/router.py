@@ -6,24 +6,29 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
+from app.audit.deps import viewing
+from app.audit.service import Viewer
 from app.auth.policy import AdminOnly, allow
 from app.auth.principal import Role
 from app.deps import ReadSessionDep, SessionDep
-from app.ledger import checkpoints, proofs
+from app.ledger import checkpoints, proofs, reads
 from app.ledger.note import Signer
 from app.ledger.schemas import (
     MAX_SIZE,
     CheckpointOut,
     ConsistencyProofDoc,
     EntriesOut,
-    EntryOut,
     InclusionProofDoc,
     PublicKeyOut,
     parse_hash,
 )
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
-READERS = [allow(Role.admin, Role.security, Role.auditor)]
+STAFF = (Role.admin, Role.security, Role.auditor)
+# Checkpoints, consistency proofs and the key show hashes only: not recorded.
+READERS = [allow(*STAFF)]
+# Entries and inclusion proofs show the facts themselves: recorded reads of evidence.
+FactReader = Annotated[Viewer, viewing(*STAFF)]
 SizeQuery = Annotated[int | None, Query(ge=0, le=MAX_SIZE, description="Tree size.")]
 
 
@@ -61,17 +66,17 @@ def create_checkpoint(
     return CheckpointOut.model_validate(row)
 
 
-@router.get("/proofs/inclusion", dependencies=READERS)
+@router.get("/proofs/inclusion")
 def inclusion_proof(
-    session: ReadSessionDep,
+    session: SessionDep,
+    viewer: FactReader,
     index: Annotated[int | None, Query(ge=0, le=MAX_SIZE)] = None,
     leaf_hash: Annotated[str | None, Query(max_length=88, description="Hex or base64.")] = None,
     size: SizeQuery = None,
 ) -> InclusionProofDoc:
     """Proof that a fact is in the tree of `size` facts (default: the latest checkpoint)."""
     digest = None if leaf_hash is None else parse_hash(leaf_hash)
-    found = proofs.inclusion(session, index=index, leaf_hash=digest, size=size)
-    return InclusionProofDoc.model_validate(found)
+    return reads.inclusion(session, index=index, leaf_hash=digest, size=size, viewer=viewer)
 
 
 @router.get("/proofs/consistency", dependencies=READERS)
@@ -85,15 +90,15 @@ def consistency_proof(
     return ConsistencyProofDoc.model_validate(found)
 
 
-@router.get("/entries", dependencies=READERS)
-def entries(
-    session: ReadSessionDep,
+@router.get("/entries")
+def list_entries(
+    session: SessionDep,
+    viewer: FactReader,
     start: Annotated[int, Query(ge=0, le=MAX_SIZE)],
     end: Annotated[int, Query(ge=0, le=MAX_SIZE)],
 ) -> EntriesOut:
     """Facts [start, end) with their canonical bytes and leaf hashes (at most 1000)."""
-    rows = proofs.entries(session, start=start, end=end)
-    return EntriesOut(start=start, end=end, entries=[EntryOut.model_validate(r) for r in rows])
+    return reads.entries(session, start=start, end=end, viewer=viewer)
 
 
 @router.get("/public-key", dependencies=READERS)

@@ -1,4 +1,8 @@
-"""Questions asked of the read models: muster list, whereabouts, occupancy, passages, cycles."""
+"""Questions asked of the read models: muster list, whereabouts, occupancy, passages, cycles.
+
+Each answer is limited to the caller's tenant scope (app.auth.scope) and is a read of
+evidence, recorded with the facts behind what it shows (app.audit.service.record_view).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
+from app.audit import service as audit
+from app.auth.principal import Principal
+from app.auth.scope import scoped, visible_ids
 from app.errors import Invalid, NotFound
+from app.physical.models import PhysicalEvent
 from app.presence.models import AirlockCycle, Passage, PresenceInterval
 from app.presence.schemas import (
     CycleOut,
@@ -28,11 +36,12 @@ from app.topology.models import Airlock, Person, Zone
 HOUR = timedelta(hours=1)
 
 
-def muster(session: Session, *, zone_id: int, at: datetime) -> Muster:
+def muster(session: Session, *, zone_id: int, at: datetime, viewer: audit.Viewer) -> Muster:
     """Who was in the zone at `at`, open stays included and flagged."""
-    _exists(session, Zone, zone_id)
+    _exists(session, Zone, zone_id, viewer.principal)
     here = PresenceInterval.zone_id == zone_id
-    stays = _stays(session, and_(here, PresenceInterval.start_at <= at), at)
+    stays = _stays(session, and_(here, PresenceInterval.start_at <= at), at, viewer.principal)
+    _record(session, viewer, "presence_muster", {"zone_id": zone_id, "at": at}, stays)
     return Muster(
         zone_id=zone_id,
         at=at,
@@ -42,22 +51,31 @@ def muster(session: Session, *, zone_id: int, at: datetime) -> Muster:
     )
 
 
-def whereabouts(session: Session, *, person_id: int, window: Window) -> Whereabouts:
+def whereabouts(
+    session: Session, *, person_id: int, window: Window, viewer: audit.Viewer
+) -> Whereabouts:
     """The person's stays overlapping the window, oldest first."""
-    _exists(session, Person, person_id)
+    _exists(session, Person, person_id, viewer.principal)
     who = PresenceInterval.person_id == person_id
-    stays = _stays(session, and_(who, PresenceInterval.start_at < window.until), window.since)
+    stays = _stays(
+        session, and_(who, PresenceInterval.start_at < window.until), window.since, viewer.principal
+    )
+    asked = {"person_id": person_id, **window.model_dump()}
+    _record(session, viewer, "presence_whereabouts", asked, stays)
     return Whereabouts(person_id=person_id, since=window.since, until=window.until, stays=stays)
 
 
-def occupancy(session: Session, *, zone_id: int, day: date) -> Occupancy:
+def occupancy(session: Session, *, zone_id: int, day: date, viewer: audit.Viewer) -> Occupancy:
     """Distinct people in the zone during each hour of a UTC day."""
-    _exists(session, Zone, zone_id)
+    _exists(session, Zone, zone_id, viewer.principal)
     if day >= date.max:
         raise Invalid("day out of range")
     start = datetime.combine(day, time(0), UTC)
     here = PresenceInterval.zone_id == zone_id
-    stays = _stays(session, and_(here, PresenceInterval.start_at < start + 24 * HOUR), start)
+    stays = _stays(
+        session, and_(here, PresenceInterval.start_at < start + 24 * HOUR), start, viewer.principal
+    )
+    _record(session, viewer, "presence_occupancy", {"zone_id": zone_id, "day": day}, stays)
     hours = []
     for hour in range(24):
         begin = start + hour * HOUR
@@ -72,9 +90,9 @@ def occupancy(session: Session, *, zone_id: int, day: date) -> Occupancy:
     return Occupancy(zone_id=zone_id, day=day, hours=hours)
 
 
-def passages(session: Session, *, query: PassageQuery) -> PassagePage:
+def passages(session: Session, *, query: PassageQuery, viewer: audit.Viewer) -> PassagePage:
     """Passages matching the filters, newest first (keyset on id)."""
-    stmt = select(Passage)
+    stmt = scoped(select(Passage), Passage, viewer.principal)
     filters: dict[str, Any] = {
         "door_id": query.door,
         "person_id": query.person,
@@ -92,14 +110,24 @@ def passages(session: Session, *, query: PassageQuery) -> PassagePage:
         stmt = stmt.where(Passage.id < query.cursor)
     rows = session.scalars(stmt.order_by(Passage.id.desc()).limit(query.limit + 1)).all()
     items = [PassageOut.model_validate(row) for row in rows[: query.limit]]
+    facts = [i for p in items for i in (p.swipe_index, p.open_index) if i is not None]
+    audit.record_view(
+        session, viewer=viewer, resource="passage", query=query, indexes=facts, count=len(items)
+    )
     return PassagePage(items=items, next_cursor=items[-1].id if len(rows) > query.limit else None)
 
 
-def cycles(session: Session, *, airlock_id: int, window: Window) -> Sequence[CycleOut]:
-    """The airlock's cycles started within the window, oldest first (at most 1000)."""
-    _exists(session, Airlock, airlock_id)
+def cycles(
+    session: Session, *, airlock_id: int, window: Window, viewer: audit.Viewer
+) -> Sequence[CycleOut]:
+    """The airlock's cycles started within the window, oldest first (at most 1000).
+
+    A cycle lists who badged at either door; a tenant auditor gets only the people it may
+    see (the outer door of its airlock is usually on a shared floor).
+    """
+    _exists(session, Airlock, airlock_id, viewer.principal)
     rows = session.scalars(
-        select(AirlockCycle)
+        scoped(select(AirlockCycle), AirlockCycle, viewer.principal)
         .where(
             AirlockCycle.airlock_id == airlock_id,
             AirlockCycle.started_at >= window.since,
@@ -108,10 +136,32 @@ def cycles(session: Session, *, airlock_id: int, window: Window) -> Sequence[Cyc
         .order_by(AirlockCycle.started_at, AirlockCycle.id)
         .limit(1000)
     ).all()
-    return [CycleOut.model_validate(row) for row in rows]
+    people = visible_ids(
+        session, Person, {p for row in rows for p in row.person_ids}, viewer.principal
+    )
+    out = [
+        CycleOut.model_validate(row).model_copy(
+            update={"person_ids": [p for p in row.person_ids if p in people]}
+        )
+        for row in rows
+    ]
+    first_events = select(PhysicalEvent.ledger_index).where(
+        PhysicalEvent.id.in_([row.first_event_id for row in rows])
+    )
+    audit.record_view(
+        session,
+        viewer=viewer,
+        resource="airlock_cycle",
+        query={"airlock_id": airlock_id, **window.model_dump()},
+        indexes=sorted(session.scalars(first_events)),
+        count=len(out),
+    )
+    return out
 
 
-def _stays(session: Session, where: ColumnElement[bool], since: datetime) -> list[Stay]:
+def _stays(
+    session: Session, where: ColumnElement[bool], since: datetime, principal: Principal
+) -> list[Stay]:
     """Stays matching `where` (which bounds their start) still running after `since`.
 
     An open stay runs until its bound, or on when it has none.
@@ -124,7 +174,7 @@ def _stays(session: Session, where: ColumnElement[bool], since: datetime) -> lis
         ),
     )
     rows = session.execute(
-        select(interval, Person.code, Zone.code)
+        scoped(select(interval, Person.code, Zone.code), interval, principal)
         .join(Person, Person.id == interval.person_id)
         .join(Zone, Zone.id == interval.zone_id)
         .where(where, still_there)
@@ -150,6 +200,58 @@ def _until(stay: Stay) -> datetime:
     return stay.latest_end or datetime.max.replace(tzinfo=UTC)
 
 
-def _exists(session: Session, model: type[Zone] | type[Person] | type[Airlock], id_: int) -> None:
-    if session.get(model, id_) is None:
+def _exists(
+    session: Session,
+    model: type[Zone] | type[Person] | type[Airlock],
+    id_: int,
+    principal: Principal,
+) -> None:
+    # Out of the caller's scope answers as absent: guessing ids tells a tenant nothing.
+    if session.scalar(scoped(select(model.id).where(model.id == id_), model, principal)) is None:
         raise NotFound(f"no {model.__tablename__} {id_}")
+
+
+def _record(
+    session: Session, viewer: audit.Viewer, resource: str, asked: dict[str, Any], stays: list[Stay]
+) -> None:
+    """Record a read of stays, with the swipes and openings of the passages behind them."""
+    audit.record_view(
+        session,
+        viewer=viewer,
+        resource=resource,
+        query=asked,
+        indexes=_stay_facts(session, stays),
+        count=len(stays),
+    )
+
+
+def _stay_facts(session: Session, stays: list[Stay]) -> list[int]:
+    """Ledger indexes of the swipes and openings that began and ended these stays."""
+    if not stays:
+        return []
+    interval = PresenceInterval
+    rows = session.execute(
+        select(
+            interval.person_id,
+            interval.zone_id,
+            interval.start_at,
+            Passage.swipe_index,
+            Passage.open_index,
+        )
+        .join(
+            Passage,
+            or_(Passage.id == interval.entry_passage_id, Passage.id == interval.exit_passage_id),
+        )
+        .where(
+            interval.person_id.in_({stay.person_id for stay in stays}),
+            interval.zone_id.in_({stay.zone_id for stay in stays}),
+            interval.start_at.between(min(s.start for s in stays), max(s.start for s in stays)),
+        )
+    ).all()
+    behind: dict[tuple[int, int, datetime], set[int]] = {}
+    for person_id, zone_id, start_at, swipe, opening in rows:
+        found = behind.setdefault((person_id, zone_id, start_at), set())
+        found.update(i for i in (swipe, opening) if i is not None)
+    keys = ((stay.person_id, stay.zone_id, stay.start) for stay in stays)
+    # In the order shown, each fact once (a passage both ends one stay and begins the next).
+    return list(dict.fromkeys(i for key in keys for i in sorted(behind.get(key, ()))))

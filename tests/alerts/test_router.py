@@ -61,7 +61,10 @@ def test_security_acknowledges_and_resolves_auditor_only_reads(
     resolved = client.post(f"{path}/resolve", json={"note": "contractor"}, headers=security)
     assert resolved.json()["state"] == "resolved"
     tenant = _as(client, session, Role.tenant_auditor)
-    assert client.get("/api/v1/alerts", headers=tenant).status_code == 403
+    # A tenant auditor reads (its scope: this door is nobody's) and never handles.
+    assert client.get("/api/v1/alerts", headers=tenant).json()["items"] == []
+    assert client.get(path, headers=tenant).status_code == 404
+    assert client.post(f"{path}/acknowledge", json=note, headers=tenant).status_code == 403
 
 
 def test_bad_actions_are_4xx(client: TestClient, session: Session) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.alerts import service
+from app.audit.service import Viewer
 from app.auth.principal import Principal, Role
 from app.errors import Conflict, NotFound
 from app.ledger import service as ledger
@@ -71,7 +72,9 @@ def test_state_changes_out_of_order_are_conflicts(session: Session) -> None:
     with pytest.raises(Conflict):
         service.resolve(session, alert_id=alert.id, note="again", principal=GUARD)
     with pytest.raises(NotFound):
-        service.get(session, alert_id=alert.id + 1000)
+        service.get(
+            session, alert_id=alert.id + 1000, viewer=Viewer(GUARD, address=None, user_agent=None)
+        )
 
 
 def test_a_repeat_after_resolution_opens_a_new_alert(session: Session) -> None:

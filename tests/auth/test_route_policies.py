@@ -31,7 +31,6 @@ SIGNED_IN: Policy = frozenset(PEOPLE)
 # Staff who read everything: never a tenant, since these answers mix every tenant's facts.
 STAFF: Policy = frozenset({Role.admin, Role.security, Role.auditor})
 DEVICE: Policy = frozenset({Role.device})
-STAFF: Policy = frozenset({Role.admin, Role.security, Role.auditor})
 HANDLERS: Policy = frozenset({Role.admin, Role.security})
 
 # The registry: admins change it, every person reads it (tenant auditors their scope).
@@ -72,16 +71,16 @@ EXPECTED: dict[str, Policy] = {
     "GET /api/v1/ledger/public-key": STAFF,
     "POST /api/v1/access/decide": DEVICE,
     "GET /api/v1/access/snapshot": DEVICE,
-    "GET /api/v1/alerts": STAFF,
-    "GET /api/v1/alerts/stream": STAFF,
-    "GET /api/v1/alerts/{alert_id}": STAFF,
+    "GET /api/v1/alerts": SIGNED_IN,
+    "GET /api/v1/alerts/stream": SIGNED_IN,
+    "GET /api/v1/alerts/{alert_id}": SIGNED_IN,
     "POST /api/v1/alerts/{alert_id}/acknowledge": HANDLERS,
     "POST /api/v1/alerts/{alert_id}/resolve": HANDLERS,
-    "GET /api/v1/presence/zones/{zone_id}/muster": STAFF,
-    "GET /api/v1/presence/zones/{zone_id}/occupancy": STAFF,
-    "GET /api/v1/presence/people/{person_id}": STAFF,
-    "GET /api/v1/presence/passages": STAFF,
-    "GET /api/v1/presence/airlocks/{airlock_id}/cycles": STAFF,
+    "GET /api/v1/presence/zones/{zone_id}/muster": SIGNED_IN,
+    "GET /api/v1/presence/zones/{zone_id}/occupancy": SIGNED_IN,
+    "GET /api/v1/presence/people/{person_id}": SIGNED_IN,
+    "GET /api/v1/presence/passages": SIGNED_IN,
+    "GET /api/v1/presence/airlocks/{airlock_id}/cycles": SIGNED_IN,
 }
 for _entity in TOPOLOGY:
     EXPECTED |= {

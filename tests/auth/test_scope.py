@@ -10,7 +10,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal, Role
-from app.auth.scope import RULES, scoped
+from app.auth.scope import RULES, scoped, visible_ids
 from app.topology.models import (
     AccessRight,
     Airlock,
@@ -28,6 +28,7 @@ from app.topology.models import (
     Zone,
 )
 from tests.auth import factories as f
+from tests.auth.read_models import alert, cycle, passage, stay
 from tests.physical.factories import stored_swipe
 
 R = TypeVar("R")
@@ -101,22 +102,24 @@ def campus(session: Session) -> Campus:
     d1 = door(floor, r1, True)
     d2 = door(floor, r2, False)
     d3 = door(floor, r3, True)
-    door(r1, k1, True)
-    door(r3, k3b, False)  # B's rack door, in the shared room
+    k1_door = door(r1, k1, True)
+    k3b_door = door(r3, k3b, False)  # B's rack door, in the shared room
 
-    airlock_zone = f.zone(session, site, "airlock", floor)
-    outer = door(floor, airlock_zone, False)
-    c.see(
-        add(
+    def airlock(inner: Door) -> Airlock:
+        airlock_zone = f.zone(session, site, "airlock", floor)
+        outer = door(floor, airlock_zone, False)
+        return add(
             session,
             Airlock(
                 code=f.unique("al"),
                 zone_id=airlock_zone.id,
                 outer_door_id=outer.id,
-                inner_door_id=d1.id,
+                inner_door_id=inner.id,
             ),
         )
-    )
+
+    airlock_a = c.see(airlock(d1))
+    airlock_b = airlock(d2)
 
     cam_a = c.see(add(session, Camera(code=f.unique("cam"), name="c", site_id=site.id)))
     cam_b = add(session, Camera(code=f.unique("cam"), name="c", site_id=site.id))
@@ -154,6 +157,45 @@ def campus(session: Session) -> Campus:
     add(session, GroupMember(group_id=other_group.id, person_id=p2.id))
     c.see(add(session, AccessRight(group_id=group.id, zone_id=r3.id)))
     add(session, AccessRight(group_id=other_group.id, zone_id=k2.id))
+
+    # Read models: what passed through whose doors, who stayed where, and what was found.
+    for passed, visible in [(d1, True), (d3, True), (k1_door, True), (d2, False)]:
+        row = passage(session, passed, p1)
+        if visible:
+            c.see(row)
+    passage(session, k3b_door, p2)  # B's rack, in the room both share
+    passage(session, entrance, p2)
+    for zone, visible in [(r1, True), (r3, True), (k1, True), (k3a, True), (r2, False)]:
+        row = stay(session, p1, zone)
+        if visible:
+            c.see(row)
+    for zone in (k3b, building, floor, outside):
+        stay(session, p2, zone)
+    c.see(cycle(session, airlock_a, [p1.id, p2.id]))
+    cycle(session, airlock_b, [p2.id])
+
+    def reader_of(row: Door) -> int:
+        return session.scalars(select(Reader.id).where(Reader.door_id == row.id)).one()
+
+    # Every place an alert names must be A's; an alert naming no place is nobody's.
+    for places, visible in [
+        ({"door_id": d1.id}, True),
+        ({"door_id": d1.id, "reader_id": reader_of(d1), "person_id": p2.id}, True),
+        ({"reader_id": reader_of(k1_door)}, True),
+        ({"zone_id": r3.id, "door_id": d3.id, "person_id": p1.id}, True),
+        ({"airlock_id": airlock_a.id}, True),
+        ({"door_id": d2.id}, False),
+        ({"reader_id": reader_of(entrance)}, False),
+        ({"zone_id": r3.id, "door_id": k3b_door.id}, False),  # B's rack door in the shared room
+        ({"zone_id": building.id}, False),
+        ({"person_id": p1.id}, False),
+        ({"airlock_id": airlock_b.id}, False),
+        ({"door_id": d1.id, "airlock_id": airlock_b.id}, False),
+        ({}, False),
+    ]:
+        row = alert(session, places)
+        if visible:
+            c.see(row)
     return c
 
 
@@ -230,3 +272,13 @@ def test_a_model_without_a_rule_is_hidden_from_tenants(session: Session) -> None
     c = campus(session)
     assert Workstation not in RULES
     assert keys(session, Workstation, auditor_of(c.a)) == set()
+
+
+def test_visible_ids_keeps_only_the_people_a_tenant_may_name(session: Session) -> None:
+    c = campus(session)
+    people = {key[0] for key in c.expected[Person]}
+    everyone = set(session.scalars(select(Person.id)))
+    missing = max(everyone) + 1
+    assert visible_ids(session, Person, everyone | {missing}, auditor_of(c.a)) == people
+    staff = Principal(kind="user", subject="s", role=Role.auditor)
+    assert visible_ids(session, Person, everyone | {missing}, staff) == everyone | {missing}

@@ -1,7 +1,9 @@
 """Over HTTP, a tenant auditor reaches nothing of another tenant's, by any id it can guess.
 
-Two hospitals on one floor, a room and a rack each; each has a person with a right to its
-room, who swiped in. Hospital A's auditor tries every id of every table it can read.
+Two hospitals on one floor, a room and a rack each, an airlock into each room; each has a
+person with a right to its room, who swiped in, passed, stayed, and set off alerts. Hospital
+A's auditor tries every id of every table it can read, and of every presence and alert
+route.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.alerts.models import Alert
 from app.auth.principal import Role
 from app.physical.models import PhysicalEvent
+from app.presence.models import PresenceInterval
 from app.topology.entities import ENTITIES
 from app.topology.models import (
     AccessRight,
+    Airlock,
     Badge,
     Camera,
     CameraCoverage,
@@ -32,6 +37,7 @@ from app.topology.models import (
     Zone,
 )
 from tests.auth import factories as f
+from tests.auth.read_models import alert, cycle, passage, stay
 from tests.conftest import ADMIN
 from tests.physical.factories import stored_swipe
 
@@ -85,6 +91,16 @@ def hospital(session: Session, tenant: Tenant, site: Site, floor: Zone) -> dict[
         AccessRight(person_id=person.id, zone_id=room.id),
         AccessRight(group_id=group.id, zone_id=rack.id),
     ]
+    sas = f.zone(session, site, "airlock", floor)
+    outer = door(session, floor, sas)  # on the shared floor: not the tenant's door
+    airlock = add(
+        session,
+        Airlock(
+            code=f.unique("al"), zone_id=sas.id, outer_door_id=outer.id, inner_door_id=doors[0].id
+        ),
+    )
+    stay(session, person, floor)  # the floor is shared: nobody's stays there are shown
+    rack_reader = session.scalars(select(Reader.id).where(Reader.door_id == doors[1].id)).one()
     return {
         "tenants": [tenant],
         "zones": [room, rack],
@@ -98,6 +114,16 @@ def hospital(session: Session, tenant: Tenant, site: Site, floor: Zone) -> dict[
         "cameras": [camera],
         "groups": [group],
         "access-rights": [add(session, right) for right in rights],
+        "airlocks": [airlock],
+        "passages": [passage(session, passed, person) for passed in doors],
+        "stays": [stay(session, person, room), stay(session, person, rack)],
+        "cycles": [cycle(session, airlock, [person.id])],
+        "alerts": [
+            alert(session, {"door_id": doors[0].id}),
+            alert(session, {"reader_id": rack_reader, "door_id": doors[1].id}),
+            alert(session, {"zone_id": room.id, "door_id": doors[0].id, "person_id": person.id}),
+            alert(session, {"airlock_id": airlock.id}),
+        ],
     }
 
 
@@ -180,3 +206,72 @@ def test_events_only_at_the_tenants_doors_whatever_the_filter(
         answer = client.get("/api/v1/events", params=params, headers=hospitals.headers)
         assert answer.status_code == 200 and answer.json()["items"] == [], params
     assert session.scalar(select(func.count()).select_from(PhysicalEvent)) == 4
+
+
+PRESENCE = "/api/v1/presence"
+DAY = {"since": "2026-11-23T00:00:00Z", "until": "2026-11-24T00:00:00Z"}
+
+
+def test_presence_and_alerts_by_every_guessable_id(
+    client: TestClient, session: Session, hospitals: Hospitals
+) -> None:
+    mine, h = hospitals.visible, hospitals.headers
+    routes: list[tuple[type[Any], set[int], str, dict[str, str]]] = [
+        (Zone, mine["zones"], PRESENCE + "/zones/{}/muster", {}),
+        (Zone, mine["zones"], PRESENCE + "/zones/{}/occupancy", {"day": "2026-11-23"}),
+        (Person, mine["people"], PRESENCE + "/people/{}", DAY),
+        (Airlock, mine["airlocks"], PRESENCE + "/airlocks/{}/cycles", DAY),
+        (Alert, mine["alerts"], "/api/v1/alerts/{}", {}),
+    ]
+    for model, expected, path, params in routes:
+        ids = set(session.scalars(select(model.id)))
+        assert expected < ids, model  # the other hospital's rows are there to be guessed
+        absent = max(ids) + 1
+        nothing = client.get(path.format(absent), params=params, headers=h)
+        assert nothing.status_code == 404
+        for guess in sorted(ids | {absent + 1}):
+            answer = client.get(path.format(guess), params=params, headers=h)
+            if guess in expected:
+                assert answer.status_code == 200, (path, guess, answer.text)
+            else:  # out of scope answers exactly as absent
+                assert answer.status_code == 404, (path, guess, answer.text)
+                same = nothing.text.replace(str(absent), str(guess))
+                assert answer.text == same
+
+
+def test_presence_and_alerts_show_only_the_tenants_rows(
+    client: TestClient, session: Session, hospitals: Hospitals
+) -> None:
+    mine, b, h = hospitals.visible, hospitals.other, hospitals.headers
+    [room, _], [person] = b["zones"], b["people"]
+    passages = client.get(f"{PRESENCE}/passages", headers=h).json()["items"]
+    assert {p["id"] for p in passages} == mine["passages"]
+    alerts = client.get("/api/v1/alerts", headers=h).json()["items"]
+    assert {a["id"] for a in alerts} == mine["alerts"]
+    [own_person] = mine["people"]
+    where = client.get(f"{PRESENCE}/people/{own_person}", params=DAY, headers=h).json()
+    own_stays = session.scalars(
+        select(PresenceInterval.zone_id).where(PresenceInterval.id.in_(mine["stays"]))
+    )
+    assert {s["zone_id"] for s in where["stays"]} == set(own_stays)  # not the shared floor
+    shared = client.get(f"{PRESENCE}/zones/{room.parent_id}/muster", headers=h).json()
+    assert shared["people"] == [] and shared["count"] == 0
+    # Someone of B's badged at the outer door (the shared floor's) of A's airlock, then left.
+    [airlock] = mine["airlocks"]
+    cycle(session, session.get_one(Airlock, airlock), [person.id, own_person])
+    cycles = client.get(f"{PRESENCE}/airlocks/{airlock}/cycles", params=DAY, headers=h).json()
+    assert [c["person_ids"] for c in cycles] == [[own_person], [own_person]]
+    filters: list[tuple[str, dict[str, Any]]] = [
+        *((f"{PRESENCE}/passages", {"door": d.id}) for d in b["doors"]),
+        (f"{PRESENCE}/passages", {"person": person.id}),
+        (f"{PRESENCE}/passages", {"zone": room.id}),
+        *(("/api/v1/alerts", {"door": d.id}) for d in b["doors"]),
+        ("/api/v1/alerts", {"reader": b["alerts"][1].reader_id}),
+        ("/api/v1/alerts", {"zone": room.id}),
+        ("/api/v1/alerts", {"person": person.id}),
+        ("/api/v1/alerts", {"airlock": b["airlocks"][0].id}),
+    ]
+    for path, params in filters:
+        assert client.get(path, params=params, headers=ADMIN).json()["items"], (path, params)
+        answer = client.get(path, params=params, headers=h)
+        assert answer.status_code == 200 and answer.json()["items"] == [], (path, params)

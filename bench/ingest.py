@@ -104,8 +104,10 @@ def bench_copy(url: str, batch_rate: float) -> None:
     emit("ingest.batch.copy_ratio", batch_rate / rate, "ratio")
 
 
-def _single_client(job: tuple[str, str, str, int, float]) -> list[float]:
+def _single_client(job: tuple[str, str, str, int, float]) -> tuple[list[float], float]:
+    """One client's latencies (send to answer, s) and the CPU it spent (s)."""
     base, code, key_path, first_seq, seconds = job
+    cpu = time.process_time()
     signer = RequestSigner(code, load_private_key(Path(key_path)))
     latencies: list[float] = []
     seq = first_seq
@@ -135,7 +137,7 @@ def _single_client(job: tuple[str, str, str, int, float]) -> list[float]:
             if response.status_code != 201:
                 raise RuntimeError(f"{code}: {response.status_code} {response.text}")
             seq += 1
-    return latencies
+    return latencies, time.process_time() - cpu
 
 
 def bench_singles(base: str, readers: list[ReaderPlan]) -> None:
@@ -146,20 +148,36 @@ def bench_singles(base: str, readers: list[ReaderPlan]) -> None:
         for reader in readers[:SINGLE_CLIENTS]
     ]
     log(f"single posts: {len(jobs)} clients for {SINGLE_S:.0f} s")
-    started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=len(jobs)) as pool:
+        busy = _busy_cpu_s()
+        started = time.perf_counter()
         results = list(pool.map(_single_client, jobs))
-    elapsed = time.perf_counter() - started
-    latencies = [value * 1000 for client in results for value in client]
+        elapsed = time.perf_counter() - started
+        busy = _busy_cpu_s() - busy
+    latencies = [value * 1000 for client, _ in results for value in client]
+    client_cpu = sum(cpu for _, cpu in results)
+    count = len(latencies)
     emit(
         "ingest.single.requests_per_s",
-        len(latencies) / elapsed,
+        count / elapsed,
         "requests/s",
         clients=len(jobs),
-        requests=len(latencies),
+        requests=count,
+        load_average=os.getloadavg()[0],
     )
     emit("ingest.single.p50_ms", percentile(latencies, 50), "ms")
     emit("ingest.single.p99_ms", percentile(latencies, 99), "ms")
+    # Where the machine's CPU went, per request: the 16 clients' own (signing, httpx), and
+    # everything else that ran meanwhile (server, PostgreSQL, and any other job).
+    emit("ingest.single.client_cpu_ms", client_cpu * 1000 / count, "ms/request")
+    emit("ingest.single.other_cpu_ms", (busy - client_cpu) * 1000 / count, "ms/request")
+
+
+def _busy_cpu_s() -> float:
+    """CPU seconds the whole machine has spent busy since boot (Linux /proc/stat)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, idle, iowait, irq, softirq, steal = map(int, fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

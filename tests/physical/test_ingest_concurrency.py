@@ -20,7 +20,7 @@ from app.auth.principal import Principal, Role
 from app.config import Settings
 from app.db import make_engine, session_factory
 from app.ledger import service as ledger
-from app.physical import ingest
+from app.physical import ingest, singles
 from app.physical.devices import DevicePost, find_reader
 from app.physical.models import PhysicalEvent
 from app.physical.schemas import BATCH, BatchResult
@@ -93,15 +93,19 @@ def test_simultaneous_copies_of_a_batch_store_each_event_once(
         assert ledger.size(session) == 50
 
 
+@pytest.mark.parametrize("path", ["/api/v1/ingest/event", "/api/v1/ingest/batch"])
 def test_a_copy_that_skips_the_check_is_refused_by_the_unique_constraint(
-    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch, path: str
 ) -> None:
     reader = make_reader(session)
     event = swipe(1)
-    assert reader.post(client, "/api/v1/ingest/event", event).status_code == 201
+    payload = event if path.endswith("event") else {"events": [event]}
+    assert reader.post(client, path, payload).status_code in (200, 201)
     # As if a concurrent writer had looked before the first copy committed.
-    monkeypatch.setattr(ingest, "_stored", lambda *_, **__: {})
-    response = reader.post(client, "/api/v1/ingest/event", event)
+    monkeypatch.setattr(
+        singles if path.endswith("event") else ingest, "_stored", lambda *_, **__: {}
+    )
+    response = reader.post(client, path, payload)
     assert response.status_code == 409
     assert response.json()["code"] == "conflict"
     assert session.scalar(select(func.count()).select_from(PhysicalEvent)) == 1

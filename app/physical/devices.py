@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Integer, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
@@ -70,11 +71,14 @@ _READER = _READERS.where(Reader.code == bindparam("code"))
 _READER_LOCKED = _READER.with_for_update(key_share=True, of=Reader)
 # Several readers' locks, always taken in id order: two writers locking overlapping sets
 # wait for each other instead of deadlocking (PostgreSQL locks rows in the sorted order).
-_READERS_LOCKED = (
-    _READERS.where(Reader.id.in_(bindparam("ids", expanding=True)))
-    .order_by(Reader.id)
-    .with_for_update(key_share=True, of=Reader)
-)
+# PostgreSQL binds the ids as one array: an expanding IN is re-rendered on every call.
+_READERS_LOCKED = {
+    dialect: _READERS.where(where).order_by(Reader.id).with_for_update(key_share=True, of=Reader)
+    for dialect, where in (
+        ("postgresql", Reader.id == any_(bindparam("ids", type_=ARRAY(Integer)))),
+        ("sqlite", Reader.id.in_(bindparam("ids", expanding=True))),
+    )
+}
 
 
 def find_reader(session: Session, *, code: str, lock: bool = False) -> ReaderIdentity | None:
@@ -85,7 +89,8 @@ def find_reader(session: Session, *, code: str, lock: bool = False) -> ReaderIde
 
 def lock_readers(session: Session, *, ids: Collection[int]) -> dict[int, ReaderIdentity]:
     """The readers with these ids, by id, each row locked until commit (in id order)."""
-    rows = session.execute(_READERS_LOCKED, {"ids": sorted(ids)})
+    statement = _READERS_LOCKED[session.get_bind().dialect.name]
+    rows = session.execute(statement, {"ids": sorted(ids)})
     return {row[0]: _identity(*row) for row in rows}
 
 

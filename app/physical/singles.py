@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import bindparam, select, tuple_
+from sqlalchemy import BigInteger, Integer, and_, bindparam, func, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -99,18 +100,37 @@ def _current(post: DevicePost, reader: ReaderIdentity | None) -> DevicePost:
     return replace(post, reader=reader, reader_locked=True)
 
 
-# Built once, with its cache key; SQLite and PostgreSQL both take row values.
-_STORED = select(
+# Built once, with their cache keys. PostgreSQL joins two arrays (one bound value each:
+# an expanding IN of row values is re-rendered on every call); SQLite takes row values.
+_STORED_COLUMNS = select(
     PhysicalEvent.reader_id,
     PhysicalEvent.seq,
     PhysicalEvent.content_hash,
     PhysicalEvent.ledger_index,
-).where(tuple_(PhysicalEvent.reader_id, PhysicalEvent.seq).in_(bindparam("keys", expanding=True)))
+)
+_KEYS = (
+    func.unnest(
+        bindparam("readers", type_=ARRAY(Integer)), bindparam("seqs", type_=ARRAY(BigInteger))
+    )
+    .table_valued("reader_id", "seq")
+    .render_derived()
+)
+_STORED = {
+    "postgresql": _STORED_COLUMNS.join(
+        _KEYS,
+        and_(PhysicalEvent.reader_id == _KEYS.c.reader_id, PhysicalEvent.seq == _KEYS.c.seq),
+    ),
+    "sqlite": _STORED_COLUMNS.where(
+        tuple_(PhysicalEvent.reader_id, PhysicalEvent.seq).in_(bindparam("keys", expanding=True))
+    ),
+}
 
 
 def _stored(session: Session, keys: Collection[Key]) -> dict[Key, tuple[bytes, int]]:
     """Content hash and ledger index of the events already stored under these keys."""
     if not keys:
         return {}
-    rows = session.execute(_STORED, {"keys": list(keys)})
+    readers, seqs = zip(*keys, strict=True)
+    parameters = {"keys": list(keys), "readers": list(readers), "seqs": list(seqs)}
+    rows = session.execute(_STORED[session.get_bind().dialect.name], parameters)
     return {(reader, seq): (digest, index) for reader, seq, digest, index in rows}

@@ -5,53 +5,22 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.auth.principal import Principal, Role
 from app.config import Settings
-from app.db import make_engine, session_factory
 from app.ledger import service as ledger
 from app.physical import ingest, singles
-from app.physical.devices import DevicePost, find_reader
 from app.physical.models import PhysicalEvent
 from app.physical.schemas import BATCH, BatchResult
-from tests.databases import migrated_database
-from tests.physical.factories import make_reader, swipe
-
-
-@pytest.fixture
-def committed(backend: str, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    """Sessions on a database of its own, whose commits are real."""
-    with migrated_database(backend, tmp_path) as url:
-        engine: Engine = make_engine(url)
-        try:
-            yield session_factory(engine)
-        finally:
-            engine.dispose()
-
-
-def post_for(session: Session, code: str, body: bytes, *, lock: bool) -> DevicePost:
-    reader = find_reader(session, code=code, lock=lock)
-    assert reader is not None
-    now = datetime.now(UTC)
-    principal = Principal(kind="device", subject=code, role=Role.device)
-    return DevicePost(
-        reader=reader,
-        principal=principal,
-        body=body,
-        received_at=now,
-        created=now,
-        reader_locked=lock,
-    )
+from tests.physical.factories import make_reader, post_for, swipe
 
 
 @pytest.mark.parametrize("lock_at_lookup", [True, False], ids=["IngestAuth", "service lock"])

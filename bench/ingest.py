@@ -9,9 +9,11 @@
    raw into twin tables of the same database: rows per second (`ingest.copy.rows_per_s`),
    and the ratio of the two (`ingest.batch.copy_ratio`).
 3. Single-event posts from 16 concurrent client processes for a fixed time: requests per
-   second and p50/p99 latency (`ingest.single.*`).
+   second and p50/p99 latency (`ingest.single.*`), and the CPU spent per request by the
+   clients, the server, the database's PostgreSQL backends and everything else.
 Settings: VIGIE_BENCH_POSTGRES_URL, VIGIE_BENCH_INGEST_COUNT (200000),
-VIGIE_BENCH_WORKERS (server worker processes, 2), VIGIE_BENCH_SINGLE_S (15).
+VIGIE_BENCH_WORKERS (server worker processes, 2), VIGIE_BENCH_SINGLE_S (15),
+VIGIE_BENCH_CLIENT_NICE (niceness of the single-post clients, 0).
 """
 
 from __future__ import annotations

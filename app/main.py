@@ -32,8 +32,8 @@ from app.presence.worker import ProjectorThread
 from app.security_headers import SecurityHeadersMiddleware
 from app.topology.router import router as topology_router
 
-# Starlette tries the routes in order: the device endpoints, the busiest, come first
-# (matching the 60-odd routes before them cost about 5% of a single post's CPU).
+# Routes are tried in order: the device endpoints, the busiest, come first (matching
+# the routes before them was about 5% of a single post's server CPU, py-spy).
 ROUTERS = [
     physical_router,
     access_router,

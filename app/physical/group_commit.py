@@ -23,6 +23,7 @@ import contextlib
 import logging
 import queue
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -89,6 +90,7 @@ class GroupWriter:
 
     def _write(self, group: list[_Waiting]) -> None:
         singles = [waiting.single for waiting in group]
+        outcomes: Sequence[Outcome | Exception]
         try:
             outcomes = self._commit(singles)
         except _BeforeCommit as exc:

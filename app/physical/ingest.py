@@ -51,13 +51,6 @@ class CheckedEvent:
     digest: bytes
 
 
-def store_event(
-    session: Session, *, post: DevicePost, event: Event, settings: Settings
-) -> EventResult:
-    """Store one event: accepted, or duplicate of the same content stored before."""
-    return _store(session, post=post, events=[event], settings=settings)[0]
-
-
 def store_batch(
     session: Session, *, post: DevicePost, events: Sequence[Event], settings: Settings
 ) -> BatchResult:

@@ -86,7 +86,9 @@ def store_group(
         outcomes[position] = EventResult(
             seq=singles[position].event.seq, status="duplicate", index=indexes[place]
         )
-    return [outcome for outcome in outcomes if outcome is not None]
+    done = [outcome for outcome in outcomes if outcome is not None]
+    assert len(done) == len(singles)  # every post answered, refused or stored
+    return done
 
 
 def _current(post: DevicePost, reader: ReaderIdentity | None) -> DevicePost:

@@ -6,7 +6,7 @@ import asyncio
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import pytest
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.errors import Conflict, Forbidden, Invalid, Unauthenticated
 from app.ledger import service as ledger
-from app.physical import group_commit, singles
+from app.physical import singles
 from app.physical.group_commit import GroupWriter
 from app.physical.models import PhysicalEvent
 from app.physical.schemas import EVENT, EventResult
@@ -48,7 +48,7 @@ def store_in_one_group(
     sizes: list[int] = []
     started = threading.Event()
     release = threading.Event()
-    real = group_commit.store_group
+    real = singles.store_group
 
     def held(session: Session, posts: Sequence[SinglePost], *, settings: Settings) -> list[Any]:
         sizes.append(len(posts))
@@ -57,7 +57,7 @@ def store_in_one_group(
             assert release.wait(timeout=10)
         return real(session, posts, settings=settings)
 
-    monkeypatch.setattr(group_commit, "store_group", held)
+    monkeypatch.setattr("app.physical.group_commit.store_group", held)
 
     async def run() -> list[Outcome]:
         alone = asyncio.ensure_future(writer.store(first))
@@ -134,10 +134,10 @@ def test_the_same_seq_twice_in_one_group_is_stored_once(
     with committed.begin() as session:
         code = make_reader(session).code
     writer = GroupWriter(committed, Settings())
-    five = swipe(5, "UID:5")
+    retried = swipe(5, "UID:5")
     group = [
-        single(committed, code, five),
-        single(committed, code, five),  # a retry of the same post
+        single(committed, code, retried),
+        single(committed, code, retried),  # a retry of the same post
         single(committed, code, swipe(6, "UID:6")),
         single(committed, code, swipe(6, "UID:7")),  # seq 6 with other content
     ]
@@ -166,7 +166,7 @@ def test_a_failed_commit_answers_every_member_and_stores_nothing(
         def commit(self) -> None:
             raise OperationalError("COMMIT", None, Exception("the disk is full"))
 
-    failing = sessionmaker(bind=committed.kw["bind"], class_=CommitFails)
+    failing = cast("sessionmaker[Session]", sessionmaker(committed.kw["bind"], class_=CommitFails))
     writer = GroupWriter(failing, Settings())
     outcomes, sizes = store_in_one_group(writer, posts[0], posts[1:], monkeypatch)
     assert sizes == [1, 2]

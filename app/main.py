@@ -32,12 +32,14 @@ from app.presence.worker import ProjectorThread
 from app.security_headers import SecurityHeadersMiddleware
 from app.topology.router import router as topology_router
 
+# Routes are tried in order: the device endpoints, the busiest, come first (matching
+# the routes before them was about 5% of a single post's server CPU, py-spy).
 ROUTERS = [
+    physical_router,
+    access_router,
     health_router,
     auth_router,
     topology_router,
-    physical_router,
-    access_router,
     ledger_router,
     audit_router,
     alerts_router,

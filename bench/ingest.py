@@ -9,9 +9,11 @@
    raw into twin tables of the same database: rows per second (`ingest.copy.rows_per_s`),
    and the ratio of the two (`ingest.batch.copy_ratio`).
 3. Single-event posts from 16 concurrent client processes for a fixed time: requests per
-   second and p50/p99 latency (`ingest.single.*`).
+   second and p50/p99 latency (`ingest.single.*`), and the CPU spent per request by the
+   clients, the server, the database's PostgreSQL backends and everything else.
 Settings: VIGIE_BENCH_POSTGRES_URL, VIGIE_BENCH_INGEST_COUNT (200000),
-VIGIE_BENCH_WORKERS (server worker processes, 2), VIGIE_BENCH_SINGLE_S (15).
+VIGIE_BENCH_WORKERS (server worker processes, 2), VIGIE_BENCH_SINGLE_S (15),
+VIGIE_BENCH_CLIENT_NICE (niceness of the single-post clients, 0).
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ COUNT = int(os.environ.get("VIGIE_BENCH_INGEST_COUNT", "200000"))
 WORKERS = int(os.environ.get("VIGIE_BENCH_WORKERS", "2"))
 SINGLE_S = float(os.environ.get("VIGIE_BENCH_SINGLE_S", "15"))
 SINGLE_CLIENTS = 16
+# Niceness of the single-post client processes (0: same priority as the server). Readers
+# run on their own hardware; a positive value lets the 16 clients sharing these 2 cores
+# wait for the server instead of competing with it (see README, Reader ingest, Measured).
+CLIENT_NICE = int(os.environ.get("VIGIE_BENCH_CLIENT_NICE", "0"))
 BATCH = 500
 TOKEN = "bench-admin-token-0123456789abcdef"
 
@@ -104,8 +110,11 @@ def bench_copy(url: str, batch_rate: float) -> None:
     emit("ingest.batch.copy_ratio", batch_rate / rate, "ratio")
 
 
-def _single_client(job: tuple[str, str, str, int, float]) -> list[float]:
+def _single_client(job: tuple[str, str, str, int, float]) -> tuple[list[float], float]:
+    """One client's latencies (send to answer, s) and the CPU it spent (s)."""
     base, code, key_path, first_seq, seconds = job
+    os.nice(CLIENT_NICE)
+    cpu = time.process_time()
     signer = RequestSigner(code, load_private_key(Path(key_path)))
     latencies: list[float] = []
     seq = first_seq
@@ -135,10 +144,10 @@ def _single_client(job: tuple[str, str, str, int, float]) -> list[float]:
             if response.status_code != 201:
                 raise RuntimeError(f"{code}: {response.status_code} {response.text}")
             seq += 1
-    return latencies
+    return latencies, time.process_time() - cpu
 
 
-def bench_singles(base: str, readers: list[ReaderPlan]) -> None:
+def bench_singles(base: str, readers: list[ReaderPlan], database_name: str) -> None:
     """Figure 3: single posts from 16 concurrent clients, each its own process and reader."""
     first_seq = time.time_ns() // 1000 + 10**9
     jobs = [
@@ -146,20 +155,73 @@ def bench_singles(base: str, readers: list[ReaderPlan]) -> None:
         for reader in readers[:SINGLE_CLIENTS]
     ]
     log(f"single posts: {len(jobs)} clients for {SINGLE_S:.0f} s")
-    started = time.perf_counter()
+    port = int(base.rsplit(":", 1)[1])
     with ProcessPoolExecutor(max_workers=len(jobs)) as pool:
+        busy = _busy_cpu_s()
+        server_cpu, database_cpu = _cpu_s(port=port, database=database_name)
+        started = time.perf_counter()
         results = list(pool.map(_single_client, jobs))
-    elapsed = time.perf_counter() - started
-    latencies = [value * 1000 for client in results for value in client]
+        elapsed = time.perf_counter() - started
+        busy = _busy_cpu_s() - busy
+        server_after, database_after = _cpu_s(port=port, database=database_name)
+    server_cpu, database_cpu = server_after - server_cpu, database_after - database_cpu
+    latencies = [value * 1000 for client, _ in results for value in client]
+    client_cpu = sum(cpu for _, cpu in results)
+    count = len(latencies)
     emit(
         "ingest.single.requests_per_s",
-        len(latencies) / elapsed,
+        count / elapsed,
         "requests/s",
         clients=len(jobs),
-        requests=len(latencies),
+        requests=count,
+        load_average=os.getloadavg()[0],
+        client_nice=CLIENT_NICE,
     )
     emit("ingest.single.p50_ms", percentile(latencies, 50), "ms")
     emit("ingest.single.p99_ms", percentile(latencies, 99), "ms")
+    # Where the machine's CPU went, per request: the 16 clients' own (signing, httpx), the
+    # server's worker processes, the PostgreSQL backends of the bench's database, and
+    # whatever else ran meanwhile (PostgreSQL's WAL writer, other jobs on the machine).
+    spent = {
+        "client": client_cpu,
+        "server": server_cpu,
+        "postgres": database_cpu,
+        "other": busy - client_cpu - server_cpu - database_cpu,
+    }
+    for name, seconds in spent.items():
+        emit(f"ingest.single.{name}_cpu_ms", seconds * 1000 / count, "ms/request")
+
+
+def _cpu_s(*, port: int, database: str) -> tuple[float, float]:
+    """CPU seconds so far of the server listening on `port` (its process and workers), and
+    of the PostgreSQL backends connected to `database` (Linux /proc)."""
+    processes = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # gone meanwhile
+                continue
+            cpu = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+            processes[int(entry.name)] = (command, int(stat[1]), cpu)
+    servers = {
+        pid for pid, (command, _, _) in processes.items() if f"serve --port {port} " in command
+    }
+    server = sum(cpu for pid, (_, parent, cpu) in processes.items() if {pid, parent} & servers)
+    backends = sum(
+        cpu
+        for command, _, cpu in processes.values()
+        if command.startswith("postgres: ") and f" {database} " in command
+    )
+    return server, backends
+
+
+def _busy_cpu_s() -> float:
+    """CPU seconds the whole machine has spent busy since boot (Linux /proc/stat)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, idle, iowait, irq, softirq, steal = map(int, fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -178,7 +240,7 @@ def main() -> None:
         with server(env, workers=WORKERS) as base:
             batch_rate = bench_batches(base, var / "demo-readers", Path(tmp) / "queues")
             plan = fetch_plan(base, TOKEN, var / "demo-readers")
-            bench_singles(base, plan.readers)
+            bench_singles(base, plan.readers, make_url(url).database or "")
         bench_copy(url, batch_rate)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -35,6 +37,7 @@ class NewFact:
     type: str
     actor: dict[str, Any]
     body: dict[str, Any] = field(default_factory=dict)
+    recorded_at: datetime | None = None  # when appended with others of other times
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ def append_many(
 ) -> list[Appended]:
     """Append facts in order and return their indexes; call it last in the transaction.
 
+    Each fact is recorded at its own `recorded_at`, else at the call's, else now.
+
     Incrementing the head row takes its lock (row lock on PostgreSQL, the write lock on
     SQLite) until commit, so concurrent writers get consecutive, never reused, indexes and
     commit in index order, as Certificate Transparency logs require. Under that lock the
@@ -58,22 +63,27 @@ def append_many(
     if not facts:
         return []
     moment = recorded_at or datetime.now(UTC)
+    moments = [fact.recorded_at or moment for fact in facts]
     # Encoded before the head lock: under it, each fact costs a concatenation and a hash.
-    templates = entry_templates(
-        recorded_at=moment, facts=[(fact.type, fact.actor, fact.body) for fact in facts]
-    )
+    templates = []
+    for when, run in groupby(zip(moments, facts, strict=True), key=itemgetter(0)):
+        templates += entry_templates(
+            recorded_at=when, facts=[(fact.type, fact.actor, fact.body) for _, fact in run]
+        )
     size = session.execute(_GROW, {"added": len(facts)}).scalar_one()
     start = size - len(facts)
     rows = []
     out = []
-    for index, (fact, (prefix, suffix)) in enumerate(zip(facts, templates, strict=True), start):
+    for index, (fact, when, (prefix, suffix)) in enumerate(
+        zip(facts, moments, templates, strict=True), start
+    ):
         data = prefix + b"%d" % index + suffix
         digest = leaf_hash(data)
         rows.append(
             {
                 "index": index,
                 "type": fact.type,
-                "recorded_at": moment,
+                "recorded_at": when,
                 "entry": data,
                 "leaf_hash": digest,
             }

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Integer, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
@@ -52,37 +54,62 @@ class DevicePost:
 
 # Built once: constructing a select and computing its cache key on every request cost
 # more CPU than running it.
-_READER = (
-    select(
-        Reader.id,
-        Reader.code,
-        Reader.enabled,
-        Reader.public_key,
-        Reader.direction,
-        Door.id,
-        Door.code,
-        Door.from_zone_id,
-        Door.to_zone_id,
-    )
-    .join(Door, Door.id == Reader.door_id)
-    .where(Reader.code == bindparam("code"))
-)
+_READERS = select(
+    Reader.id,
+    Reader.code,
+    Reader.enabled,
+    Reader.public_key,
+    Reader.direction,
+    Door.id,
+    Door.code,
+    Door.from_zone_id,
+    Door.to_zone_id,
+).join(Door, Door.id == Reader.door_id)
+_READER = _READERS.where(Reader.code == bindparam("code"))
 # The ingest's per-reader lock (see ingest._lock_reader), taken by the lookup that finds
 # the reader: one round trip instead of two. SQLite ignores FOR UPDATE.
 _READER_LOCKED = _READER.with_for_update(key_share=True, of=Reader)
+# Several readers' locks, always taken in id order: two writers locking overlapping sets
+# wait for each other instead of deadlocking (PostgreSQL locks rows in the sorted order).
+# PostgreSQL binds the ids as one array: an expanding IN is re-rendered on every call.
+_READERS_LOCKED = {
+    dialect: _READERS.where(where).order_by(Reader.id).with_for_update(key_share=True, of=Reader)
+    for dialect, where in (
+        ("postgresql", Reader.id == any_(bindparam("ids", type_=ARRAY(Integer)))),
+        ("sqlite", Reader.id.in_(bindparam("ids", expanding=True))),
+    )
+}
 
 
 def find_reader(session: Session, *, code: str, lock: bool = False) -> ReaderIdentity | None:
     """The reader with this code and its door, in one query; `lock` also takes its row lock."""
     row = session.execute(_READER_LOCKED if lock else _READER, {"code": code}).one_or_none()
-    if row is None:
-        return None
-    reader_id, reader_code, enabled, key, direction, door_id, door_code, outer, inner = row
+    return None if row is None else _identity(*row)
+
+
+def lock_readers(session: Session, *, ids: Collection[int]) -> dict[int, ReaderIdentity]:
+    """The readers with these ids, by id, each row locked until commit (in id order)."""
+    statement = _READERS_LOCKED[session.get_bind().dialect.name]
+    rows = session.execute(statement, {"ids": sorted(ids)})
+    return {row[0]: _identity(*row) for row in rows}
+
+
+def _identity(
+    reader_id: int,
+    code: str,
+    enabled: bool,
+    key: bytes | None,
+    direction: str,
+    door_id: int,
+    door_code: str,
+    outer: int,
+    inner: int,
+) -> ReaderIdentity:
     # A door leads from_zone -> to_zone; its "out" reader records the way back.
     start, end = (outer, inner) if direction == "in" else (inner, outer)
     return ReaderIdentity(
         id=reader_id,
-        code=reader_code,
+        code=code,
         enabled=enabled,
         public_key=key,
         door_id=door_id,

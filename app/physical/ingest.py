@@ -43,19 +43,12 @@ _BLANK = dict.fromkeys(
 
 
 @dataclass(frozen=True)
-class _Item:
+class CheckedEvent:
     """An event checked and reduced to its content (the door is implied by the reader)."""
 
     event: Event
     content: dict[str, Any]
     digest: bytes
-
-
-def store_event(
-    session: Session, *, post: DevicePost, event: Event, settings: Settings
-) -> EventResult:
-    """Store one event: accepted, or duplicate of the same content stored before."""
-    return _store(session, post=post, events=[event], settings=settings)[0]
 
 
 def store_batch(
@@ -74,20 +67,17 @@ def store_batch(
 def _store(
     session: Session, *, post: DevicePost, events: Sequence[Event], settings: Settings
 ) -> list[EventResult]:
-    items = _checked(events, post=post, settings=settings)
+    items = check_events(events, post=post, settings=settings)
     if not post.reader_locked:  # IngestAuth took it with the reader's lookup
         _lock_reader(session, reader_id=post.reader.id)
     stored = _stored(session, reader_id=post.reader.id, seqs=list(items))
     conflicting = sorted(seq for seq, (digest, _) in stored.items() if digest != items[seq].digest)
     if conflicting:
-        shown = ", ".join(map(str, conflicting[:10]))
-        raise Conflict(
-            f"seq {shown} already stored with different content; nothing was stored",
-            details={"seqs": conflicting[:100]},
-        )
+        raise conflict(conflicting)
     indexes = {seq: index for seq, (_, index) in stored.items()}
     new = [item for seq, item in items.items() if seq not in stored]
-    indexes.update(_append(session, post=post, items=new, settings=settings))
+    appended = append_events(session, [(post, item) for item in new], settings=settings)
+    indexes.update((item.event.seq, index) for item, index in zip(new, appended, strict=True))
     fresh = {item.event.seq for item in new}
     results = []
     for event in events:
@@ -95,6 +85,14 @@ def _store(
         fresh.discard(event.seq)  # a repeat of the same content later in the request
         results.append(EventResult(seq=event.seq, status=status, index=indexes[event.seq]))
     return results
+
+
+def conflict(seqs: list[int]) -> Conflict:
+    shown = ", ".join(map(str, seqs[:10]))
+    return Conflict(
+        f"seq {shown} already stored with different content; nothing was stored",
+        details={"seqs": seqs[:100]},
+    )
 
 
 def _lock_reader(session: Session, *, reader_id: int) -> None:
@@ -139,10 +137,12 @@ def _stored(session: Session, *, reader_id: int, seqs: list[int]) -> dict[int, t
     return {seq: (digest, index) for seq, digest, index in rows}
 
 
-def _checked(events: Sequence[Event], *, post: DevicePost, settings: Settings) -> dict[int, _Item]:
+def check_events(
+    events: Sequence[Event], *, post: DevicePost, settings: Settings
+) -> dict[int, CheckedEvent]:
     """The request's distinct events by seq; refuses what no event may be (422, 403)."""
     horizon = post.received_at + timedelta(seconds=settings.max_future_s)
-    items: dict[int, _Item] = {}
+    items: dict[int, CheckedEvent] = {}
     for event in events:
         if event.occurred_at > horizon:
             raise Invalid(
@@ -157,7 +157,7 @@ def _checked(events: Sequence[Event], *, post: DevicePost, settings: Settings) -
         content = event.model_dump(exclude={"door"})
         # Spelled once: the content hash and the fact's body encode the same text.
         content["occurred_at"] = utc_text(event.occurred_at)
-        item = _Item(
+        item = CheckedEvent(
             event=event, content=content, digest=hashlib.sha256(canonical(content)).digest()
         )
         earlier = items.setdefault(event.seq, item)
@@ -166,37 +166,36 @@ def _checked(events: Sequence[Event], *, post: DevicePost, settings: Settings) -
     return items
 
 
-def _append(
-    session: Session, *, post: DevicePost, items: list[_Item], settings: Settings
-) -> dict[int, int]:
-    """Append the new events to the ledger, then their rows; their ledger index by seq."""
-    if not items:
-        return {}
-    reader = post.reader
+def append_events(
+    session: Session, new: Sequence[tuple[DevicePost, CheckedEvent]], *, settings: Settings
+) -> list[int]:
+    """Append new events to the ledger, then their rows; the ledger index of each."""
+    if not new:
+        return []
     badges = find_badges(
-        session, uids={item.event.badge_uid for item in items if isinstance(item.event, Swipe)}
+        session, uids={item.event.badge_uid for _, item in new if isinstance(item.event, Swipe)}
     )
-    skew_ms = post.skew_ms
-    clock_skew = abs(skew_ms) > settings.clock_skew_tolerance_s * 1000
-    timing = {"received_at": post.received_at, "skew_ms": skew_ms, "clock_skew": clock_skew}
-    spelled = {**timing, "received_at": utc_text(post.received_at)}  # as the fact says it
-    place = {
-        "reader_id": reader.id,
-        "door_id": reader.door_id,
-        "zone_id": reader.zone_id,
-        "from_zone_id": reader.from_zone_id,
-        "to_zone_id": reader.to_zone_id,
-    }
-    actor = post.principal.snapshot()
     facts = []
     rows = []
-    for item in items:
+    shared: dict[int, tuple[dict[str, Any], ...]] = {}
+    for post, item in new:
+        if id(post) not in shared:  # a batch's events share their post's
+            shared[id(post)] = _post_columns(post, settings=settings)
+        timing, spelled, place, actor = shared[id(post)]
+        reader = post.reader
         resolved = _resolved(item.event, badges)
         body = {**item.content, "reader": reader.code, "door": reader.door_code, **spelled}
         if resolved:
             body["badge_status"] = resolved["badge_status"]
             body["person_id"] = resolved["person_id"]
-        facts.append(ledger.NewFact(type=FACT_TYPES[item.event.kind], actor=actor, body=body))
+        facts.append(
+            ledger.NewFact(
+                type=FACT_TYPES[item.event.kind],
+                actor=actor,
+                body=body,
+                recorded_at=post.received_at,
+            )
+        )
         rows.append(
             {
                 **_BLANK,
@@ -208,11 +207,29 @@ def _append(
                 "content_hash": item.digest,
             }
         )
-    appended = ledger.append_many(session, facts, recorded_at=post.received_at)
+    appended = ledger.append_many(session, facts)
     for row, fact in zip(rows, appended, strict=True):
         row["ledger_index"] = fact.index
     insert_rows(session, _TABLE, rows)
-    return {row["seq"]: row["ledger_index"] for row in rows}
+    return [fact.index for fact in appended]
+
+
+def _post_columns(post: DevicePost, *, settings: Settings) -> tuple[dict[str, Any], ...]:
+    """What every event of a post shares: its times (as stored, as the fact spells them),
+    the reader's place, and the actor."""
+    skew_ms = post.skew_ms
+    clock_skew = abs(skew_ms) > settings.clock_skew_tolerance_s * 1000
+    timing = {"received_at": post.received_at, "skew_ms": skew_ms, "clock_skew": clock_skew}
+    spelled = {**timing, "received_at": utc_text(post.received_at)}
+    reader = post.reader
+    place = {
+        "reader_id": reader.id,
+        "door_id": reader.door_id,
+        "zone_id": reader.zone_id,
+        "from_zone_id": reader.from_zone_id,
+        "to_zone_id": reader.to_zone_id,
+    }
+    return timing, spelled, place, post.principal.snapshot()
 
 
 def _resolved(event: Event, badges: dict[str, KnownBadge]) -> dict[str, Any]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import TypeAdapter, ValidationError
 
 from app.audit.deps import EvidenceViewer
 from app.deps import SessionDep, SettingsDep
-from app.errors import Invalid
+from app.errors import Invalid, Unauthenticated
 from app.physical import events, ingest
+from app.physical.group_commit import writer_of
 from app.physical.schemas import (
     BATCH,
     EVENT,
@@ -19,7 +20,8 @@ from app.physical.schemas import (
     EventQuery,
     EventResult,
 )
-from app.physical.signatures import IngestAuth
+from app.physical.signatures import IngestAuth, SingleAuth, reader_keys_of
+from app.physical.singles import SinglePost
 
 router = APIRouter(prefix="/api/v1", tags=["physical"])
 
@@ -43,12 +45,16 @@ def parse_body(adapter: TypeAdapter[T], body: bytes) -> T:
     status_code=status.HTTP_201_CREATED,
     responses={200: {"model": EventResult, "description": "Duplicate of a stored event."}},
 )
-def post_event(
-    post: IngestAuth, session: SessionDep, settings: SettingsDep, response: Response
-) -> EventResult:
+async def post_event(post: SingleAuth, request: Request, response: Response) -> EventResult:
     """Store one signed event (201), or report it stored before (200)."""
+    # On the event loop: the post waits for its group's commit without holding a thread
+    # (app/physical/group_commit.py).
     event = parse_body(EVENT, post.body)
-    result = ingest.store_event(session, post=post, event=event, settings=settings)
+    try:
+        result = await writer_of(request.app).store(SinglePost(post=post, event=event))
+    except Unauthenticated:
+        reader_keys_of(request.app).forget(post.reader.code)  # its row changed: read it anew
+        raise
     if result.status == "duplicate":
         response.status_code = status.HTTP_200_OK
     return result

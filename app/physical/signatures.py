@@ -6,6 +6,7 @@ itself in `keyid`; vigie holds only the public key. Every failure is a 401 that 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -19,10 +20,12 @@ from http_message_signatures import (
     InvalidSignature,
     algorithms,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 
 from app.auth.principal import Principal, Role
+from app.config import Settings
 from app.deps import SessionDep, SettingsDep
 from app.errors import Unauthenticated
 from app.physical.devices import DevicePost, ReaderIdentity, find_reader
@@ -58,13 +61,14 @@ def _message(request: Request) -> _Message:
 class _ReaderKeys(HTTPSignatureKeyResolver):
     """Resolves a keyid to that reader's public key, and remembers the reader."""
 
-    def __init__(self, session: Session, *, lock: bool) -> None:
-        self.session = session
-        self.lock = lock
+    def __init__(self, find: Callable[[str], ReaderIdentity | None]) -> None:
+        self.find = find
+        self.asked: str | None = None  # the keyid the signature named
         self.reader: ReaderIdentity | None = None
 
     def resolve_public_key(self, key_id: str) -> Ed25519PublicKey:
-        reader = find_reader(self.session, code=key_id, lock=self.lock)
+        self.asked = key_id
+        reader = self.find(key_id)
         if reader is None:
             raise InvalidSignature(f"unknown reader {key_id!r}")
         if not reader.enabled:
@@ -104,6 +108,39 @@ class _Verifier(HTTPMessageVerifier):
             raise InvalidSignature("the signature has expired")
 
 
+def _verify(
+    request: Request, body: bytes, *, keys: _ReaderKeys, now: datetime, max_age_s: int
+) -> tuple[ReaderIdentity, datetime]:
+    """The reader whose key verifies the request's signature, and the signing time; 401."""
+    verifier = _Verifier(keys=keys, now=now, max_age_s=max_age_s)
+    try:
+        verified = verifier.verify(
+            _message(request), max_age=None, require_components=COVERED, body=body
+        )
+    except HTTPMessageSignaturesException as exc:
+        # The library re-raises a failed Ed25519 check with cryptography's empty message.
+        reason = str(exc) or "it does not verify with the reader's key"
+        raise Unauthenticated(f"signature refused: {reason}") from exc
+    except (ValueError, TypeError, UnicodeError) as exc:
+        # Header bytes the parser chokes on are a bad signature, not a server error.
+        raise Unauthenticated("signature refused: malformed signature headers") from exc
+    assert keys.reader is not None  # resolve_public_key ran for the verified signature
+    return keys.reader, datetime.fromtimestamp(int(verified[0].parameters["created"]), UTC)
+
+
+def _device_post(
+    reader: ReaderIdentity, *, body: bytes, now: datetime, created: datetime, locked: bool
+) -> DevicePost:
+    return DevicePost(
+        reader=reader,
+        principal=Principal(kind="device", subject=reader.code, role=Role.device),
+        body=body,
+        received_at=now,
+        created=created,
+        reader_locked=locked,
+    )
+
+
 class DeviceSignature:
     """Route policy of device endpoints: admits a reader whose signature verifies.
 
@@ -126,35 +163,96 @@ class DeviceSignature:
         settings: SettingsDep,
     ) -> DevicePost:
         now = datetime.now(UTC)
-        keys = _ReaderKeys(session, lock=self.lock_reader)
-        verifier = _Verifier(keys=keys, now=now, max_age_s=settings.signature_max_age_s)
-        try:
-            verified = verifier.verify(
-                _message(request), max_age=None, require_components=COVERED, body=body
-            )
-        except HTTPMessageSignaturesException as exc:
-            # The library re-raises a failed Ed25519 check with cryptography's empty message.
-            reason = str(exc) or "it does not verify with the reader's key"
-            raise Unauthenticated(f"signature refused: {reason}") from exc
-        except (ValueError, TypeError, UnicodeError) as exc:
-            # Header bytes the parser chokes on are a bad signature, not a server error.
-            raise Unauthenticated("signature refused: malformed signature headers") from exc
-        reader = keys.reader
-        assert reader is not None  # resolve_public_key ran for the verified signature
-        created = datetime.fromtimestamp(int(verified[0].parameters["created"]), UTC)
-        return DevicePost(
-            reader=reader,
-            principal=Principal(kind="device", subject=reader.code, role=Role.device),
-            body=body,
-            received_at=now,
-            created=created,
-            reader_locked=self.lock_reader,
+        keys = _ReaderKeys(lambda code: find_reader(session, code=code, lock=self.lock_reader))
+        reader, created = _verify(
+            request, body, keys=keys, now=now, max_age_s=settings.signature_max_age_s
         )
+        return _device_post(reader, body=body, now=now, created=created, locked=self.lock_reader)
 
     def __repr__(self) -> str:
         return "DeviceSignature(device)"
 
 
+class ReaderKeyCache:
+    """The worker's copy of the readers' identities and keys, read once per reader.
+
+    A signature checked with a cached key is only provisional: the single-post writer
+    compares that key with the reader's row, locked in the transaction that stores the
+    post, and refuses the post (401) when it changed (singles._current). A signature
+    that fails with the cached key is checked again with the row read afresh, so a new
+    key works at once.
+    """
+
+    def __init__(self) -> None:
+        self._readers: dict[str, ReaderIdentity] = {}
+
+    def get(self, code: str) -> ReaderIdentity | None:
+        """The cached identity of this reader, if any."""
+        return self._readers.get(code)
+
+    def forget(self, code: str) -> None:
+        """Drop a reader whose row no longer matches."""
+        self._readers.pop(code, None)
+
+    def read(self, sessions: sessionmaker[Session], code: str) -> ReaderIdentity | None:
+        """The reader as stored now (blocking: run it off the event loop), kept if found."""
+        with sessions() as session:
+            reader = find_reader(session, code=code)
+        if reader is None:
+            self.forget(code)
+        else:
+            self._readers[code] = reader
+        return reader
+
+
+def reader_keys_of(app: Any) -> ReaderKeyCache:
+    """The app's reader key cache (one per worker process), made on first use."""
+    cache: ReaderKeyCache | None = getattr(app.state, "reader_keys", None)
+    if cache is None:
+        cache = app.state.reader_keys = ReaderKeyCache()
+    return cache
+
+
+class SingleSignature:
+    """Route policy of the single-event endpoint: DeviceSignature on the event loop.
+
+    No session and no threadpool: the reader's key comes from the worker's
+    ReaderKeyCache (a blocking read only when the reader is new to this worker or the
+    signature fails with the cached key), and the row lock is taken later, by the group
+    writer, which also checks that the key is still the reader's.
+    """
+
+    roles = frozenset({Role.device})
+    public = False
+
+    async def __call__(self, request: Request) -> DevicePost:
+        body = await request.body()
+        settings: Settings = request.app.state.settings
+        cache = reader_keys_of(request.app)
+        now = datetime.now(UTC)
+        keys = _ReaderKeys(cache.get)
+        try:
+            reader, created = _verify(
+                request, body, keys=keys, now=now, max_age_s=settings.signature_max_age_s
+            )
+        except Unauthenticated:
+            if keys.asked is None:  # refused before any key was needed: no second look
+                raise
+            asked = keys.asked
+            sessions = request.app.state.read_session_factory
+            fresh = await run_in_threadpool(cache.read, sessions, asked)
+            keys = _ReaderKeys(lambda code: fresh if code == asked else None)
+            reader, created = _verify(
+                request, body, keys=keys, now=now, max_age_s=settings.signature_max_age_s
+            )
+        return _device_post(reader, body=body, now=now, created=created, locked=False)
+
+    def __repr__(self) -> str:
+        return "SingleSignature(device)"
+
+
 DeviceAuth = Annotated[DevicePost, Depends(DeviceSignature())]
 IngestAuth = Annotated[DevicePost, Depends(DeviceSignature(lock_reader=True))]
 """DeviceAuth for the ingest endpoints: the reader's row is locked too."""
+SingleAuth = Annotated[DevicePost, Depends(SingleSignature())]
+"""DeviceAuth for single posts: checked on the event loop; the group writer locks."""

@@ -14,8 +14,10 @@ from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.auth.principal import Principal, Role
 from app.ledger import service as ledger
 from app.ledger.service import NewFact
+from app.physical.devices import DevicePost, find_reader
 from app.physical.models import PhysicalEvent
 from app.topology.models import Badge, Door, Person, Reader, Site, Zone
 from tests.physical.signing import post_signed
@@ -91,6 +93,21 @@ def make_reader(
     session.add(reader)
     session.flush()
     return TestReader(row=reader, door=door, key=key)
+
+
+def post_for(session: Session, code: str, body: bytes, *, lock: bool = False) -> DevicePost:
+    """A verified post of this reader now, as the signature check hands it to ingest."""
+    reader = find_reader(session, code=code, lock=lock)
+    assert reader is not None
+    now = datetime.now(UTC)
+    return DevicePost(
+        reader=reader,
+        principal=Principal(kind="device", subject=code, role=Role.device),
+        body=body,
+        received_at=now,
+        created=now,
+        reader_locked=lock,
+    )
 
 
 def make_person(session: Session) -> Person:

@@ -5,53 +5,22 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.auth.principal import Principal, Role
 from app.config import Settings
-from app.db import make_engine, session_factory
 from app.ledger import service as ledger
-from app.physical import ingest
-from app.physical.devices import DevicePost, find_reader
+from app.physical import ingest, singles
 from app.physical.models import PhysicalEvent
 from app.physical.schemas import BATCH, BatchResult
-from tests.databases import migrated_database
-from tests.physical.factories import make_reader, swipe
-
-
-@pytest.fixture
-def committed(backend: str, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    """Sessions on a database of its own, whose commits are real."""
-    with migrated_database(backend, tmp_path) as url:
-        engine: Engine = make_engine(url)
-        try:
-            yield session_factory(engine)
-        finally:
-            engine.dispose()
-
-
-def post_for(session: Session, code: str, body: bytes, *, lock: bool) -> DevicePost:
-    reader = find_reader(session, code=code, lock=lock)
-    assert reader is not None
-    now = datetime.now(UTC)
-    principal = Principal(kind="device", subject=code, role=Role.device)
-    return DevicePost(
-        reader=reader,
-        principal=principal,
-        body=body,
-        received_at=now,
-        created=now,
-        reader_locked=lock,
-    )
+from tests.physical.factories import make_reader, post_for, swipe
 
 
 @pytest.mark.parametrize("lock_at_lookup", [True, False], ids=["IngestAuth", "service lock"])
@@ -93,15 +62,19 @@ def test_simultaneous_copies_of_a_batch_store_each_event_once(
         assert ledger.size(session) == 50
 
 
+@pytest.mark.parametrize("path", ["/api/v1/ingest/event", "/api/v1/ingest/batch"])
 def test_a_copy_that_skips_the_check_is_refused_by_the_unique_constraint(
-    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch, path: str
 ) -> None:
     reader = make_reader(session)
     event = swipe(1)
-    assert reader.post(client, "/api/v1/ingest/event", event).status_code == 201
+    payload = event if path.endswith("event") else {"events": [event]}
+    assert reader.post(client, path, payload).status_code in (200, 201)
     # As if a concurrent writer had looked before the first copy committed.
-    monkeypatch.setattr(ingest, "_stored", lambda *_, **__: {})
-    response = reader.post(client, "/api/v1/ingest/event", event)
+    monkeypatch.setattr(
+        singles if path.endswith("event") else ingest, "_stored", lambda *_, **__: {}
+    )
+    response = reader.post(client, path, payload)
     assert response.status_code == 409
     assert response.json()["code"] == "conflict"
     assert session.scalar(select(func.count()).select_from(PhysicalEvent)) == 1

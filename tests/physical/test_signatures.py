@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.ledger import service as ledger
 from app.physical.models import PhysicalEvent
 from tests.physical.factories import TestReader, make_reader, swipe
-from tests.physical.signing import signed_headers
+from tests.physical.signing import post_signed, signed_headers
 
 EVENT = "/api/v1/ingest/event"
 BATCH = "/api/v1/ingest/batch"
@@ -192,3 +192,32 @@ def test_non_latin1_header_bytes_are_refused(client: TestClient, session: Sessio
     headers = {**headers_for(reader, body), "signature": "sig1=:\u00e9\u00e9:"}
     encoded = [(k.encode(), v.encode("utf-8")) for k, v in headers.items()]
     assert_refused(client.post(EVENT, content=body, headers=encoded), session, "refused")
+
+
+def test_a_new_key_works_at_once_and_the_old_one_no_more(
+    client: TestClient, session: Session
+) -> None:
+    reader = make_reader(session)
+    assert reader.post(client, EVENT, swipe(1)).status_code == 201  # the worker keeps its key
+    old = reader.key
+    reader.key = Ed25519PrivateKey.generate()
+    reader.row.public_key = reader.key.public_key().public_bytes_raw()
+    session.flush()
+    assert reader.post(client, EVENT, swipe(2)).status_code == 201
+    response = post_signed(client, EVENT, swipe(3), key=old, key_id=reader.code)
+    assert response.status_code == 401, response.text
+    assert stored(session) == (2, 2)
+
+
+def test_a_reader_disabled_after_its_key_was_kept_is_refused(
+    client: TestClient, session: Session
+) -> None:
+    reader = make_reader(session)
+    assert reader.post(client, EVENT, swipe(1)).status_code == 201
+    reader.row.enabled = False
+    session.flush()
+    for seq in (2, 3):  # the kept key verifies, the locked row refuses; then refused at once
+        response = reader.post(client, EVENT, swipe(seq))
+        assert response.status_code == 401, response.text
+        assert "disabled" in response.json()["detail"]
+    assert stored(session) == (1, 1)

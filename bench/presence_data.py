@@ -175,8 +175,9 @@ def _rows(conn: psycopg.Connection) -> None:
         "  NULL, CASE e.part WHEN 0 THEN 'valid' END, e.state"
         f" FROM ({_SWIPES}) w CROSS JOIN (VALUES (0, 'swipe', 0, NULL),"
         " (1, 'door', {opens}, 'opened'), (2, 'door', {closes}, 'closed'))"
-        " AS e(part, kind, offset_s, state)"
-        " ORDER BY 1".format(base=LEDGER_BASE, opens=OPENS_AFTER_S, closes=CLOSES_AFTER_S)
+        " AS e(part, kind, offset_s, state)".format(
+            base=LEDGER_BASE, opens=OPENS_AFTER_S, closes=CLOSES_AFTER_S
+        )
     )
     log("passages")
     conn.execute(
@@ -186,31 +187,42 @@ def _rows(conn: psycopg.Connection) -> None:
         "  w.door_id, w.reader_id, w.person_id, w.uid, w.from_zone, w.to_zone, w.at,"
         f"  w.at + make_interval(secs => {OPENS_AFTER_S}), 'passed' FROM ({_SWIPES}) w"
     )
-    log("intervals")
+    log("presence intervals")
     pairs = ", ".join(f"({n}, {entry}, {leave})" for n, (entry, leave) in enumerate(VISIT))
+    gone = f"(o.step = {LAST} AND v.unbadged)"  # the exit swipe left out
     # The unbadged exit's stay: open, bounded by the person's next entrance passage.
     conn.execute(
         "INSERT INTO presence_interval (id, person_id, zone_id, start_at, end_at, bound_at,"
         " uncertain, entry_passage_id, exit_passage_id)"
-        f" SELECT v.id * {len(VISIT)} + i.n, v.person_id, pin.to_zone_id, pin.passed_at,"
-        "  pout.passed_at, CASE WHEN pout.id IS NULL THEN nxt.passed_at END,"
-        "  pout.id IS NULL AND nxt.id IS NOT NULL, pin.id, pout.id"
+        f" SELECT v.id * {len(VISIT)} + i.n, v.person_id, e.to_zone, {_at('v', 'e')},"
+        f"  CASE WHEN NOT {gone} THEN {_at('v', 'o')} END,"
+        f"  CASE WHEN {gone} THEN {_at('nxt', 'entrance')} END,"
+        f"  {gone} AND nxt.id IS NOT NULL,"
+        f"  v.id * {STEPS} + e.step, CASE WHEN NOT {gone} THEN v.id * {STEPS} + o.step END"
         f" FROM bench_visit v CROSS JOIN (VALUES {pairs}) AS i(n, entry, leave)"
-        f" JOIN passage pin ON pin.id = v.id * {STEPS} + i.entry"
-        f" LEFT JOIN passage pout ON pout.id = v.id * {STEPS} + i.leave"
-        " LEFT JOIN LATERAL (SELECT p.id, p.passed_at FROM passage p"
-        f"  WHERE pout.id IS NULL AND p.id = (v.id + 1) * {STEPS}"
-        "   AND p.person_id = v.person_id) nxt ON true"
+        " JOIN bench_step e ON e.rack_no = v.rack_no AND e.step = i.entry"
+        " JOIN bench_step o ON o.rack_no = v.rack_no AND o.step = i.leave"
+        " LEFT JOIN bench_visit nxt ON nxt.id = v.id + 1 AND nxt.person_id = v.person_id"
+        " LEFT JOIN bench_step entrance ON entrance.rack_no = nxt.rack_no AND entrance.step = 0"
+    )
+
+
+def _at(visit: str, step: str) -> str:
+    """SQL: when the passage of that visit's step happened (its door's opening)."""
+    return (
+        f"(CASE WHEN {step}.after = 'start' THEN {visit}.start_at"
+        f" ELSE {visit}.start_at + {visit}.stay END"
+        f" + make_interval(secs => {step}.offset_s + {OPENS_AFTER_S}))"
     )
 
 
 def _indexes(conn: psycopg.Connection, tables: tuple[str, ...]) -> list[str]:
-    """Drop the tables' secondary indexes and unique constraints; the DDL that restores them."""
+    """Drop the tables' indexes and key constraints; the DDL that restores them."""
     restore: list[str] = []
     for table in tables:
         for name, definition in conn.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-            " WHERE conrelid = %s::regclass AND contype = 'u'",
+            " WHERE conrelid = %s::regclass AND contype IN ('p', 'u') ORDER BY contype",
             (table,),
         ).fetchall():
             conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
@@ -218,7 +230,7 @@ def _indexes(conn: psycopg.Connection, tables: tuple[str, ...]) -> list[str]:
         for name, definition in conn.execute(
             "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x"
             " JOIN pg_class i ON i.oid = x.indexrelid"
-            " WHERE x.indrelid = %s::regclass AND NOT x.indisprimary"
+            " WHERE x.indrelid = %s::regclass"
             " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)",
             (table,),
         ).fetchall():

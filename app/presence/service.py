@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import Invalid, NotFound
-from app.presence.models import AirlockCycle, Passage, PresenceInterval
+from app.presence.models import AirlockCycle, Passage, PresenceInterval, stay_span
 from app.presence.schemas import (
     CycleOut,
     Hour,
@@ -32,7 +32,12 @@ def muster(session: Session, *, zone_id: int, at: datetime) -> Muster:
     """Who was in the zone at `at`, open stays included and flagged."""
     _exists(session, Zone, zone_id)
     here = PresenceInterval.zone_id == zone_id
-    stays = _stays(session, and_(here, PresenceInterval.start_at <= at), at)
+    begun = PresenceInterval.start_at <= at
+    if session.get_bind().dialect.name == "postgresql":
+        # The GiST index on (zone, span) finds the stays containing `at` directly; the
+        # span is [start, end or bound), exactly what _stays keeps.
+        begun = and_(begun, stay_span().contains(at))
+    stays = _stays(session, and_(here, begun), at)
     return Muster(
         zone_id=zone_id,
         at=at,

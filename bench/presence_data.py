@@ -245,6 +245,13 @@ def load(url: str, shape: Shape) -> dict[str, int]:
     with psycopg.connect(url) as conn:
         conn.execute("SET session_replication_role = replica")  # no FK checks (see above)
         conn.execute("SET maintenance_work_mem = '512MB'")
+        # The cursor's row first, as the projector does: it waits for this load instead of
+        # holding the row while waiting for a table this load has locked (a deadlock).
+        conn.execute(
+            "INSERT INTO projection_cursor (name, position) VALUES ('physical', 0)"
+            " ON CONFLICT (name) DO NOTHING"
+        )
+        conn.execute("SELECT position FROM projection_cursor WHERE name = 'physical' FOR UPDATE")
         _steps_table(conn)
         _people(conn, shape)
         _visits(conn, shape)
@@ -258,10 +265,6 @@ def load(url: str, shape: Shape) -> dict[str, int]:
         conn.execute(
             "UPDATE projection_cursor SET position = (SELECT max(id) FROM physical_event)"
             " WHERE name = 'physical'"
-        )
-        conn.execute(
-            "INSERT INTO projection_cursor (name, position) SELECT 'physical', max(id)"
-            " FROM physical_event ON CONFLICT (name) DO NOTHING"
         )
         for table in tables:
             conn.execute(

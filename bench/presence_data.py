@@ -30,7 +30,8 @@ START = datetime(2025, 11, 24, tzinfo=UTC)  # a year of traffic up to the demo's
 DAYS = 365
 OPENS_AFTER_S = 2  # a granted swipe's door opens this long after it
 CLOSES_AFTER_S = 7  # and closes again this long after the swipe
-LEDGER_BASE = 10**12  # swipes' ledger indexes: past any real entry (none is written)
+LEDGER_BASE = 10**12  # events' ledger indexes: past any real entry (none is written)
+HEARTBEAT_IDS = 10**10  # heartbeats' ids start past any swipe's or door event's
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class Shape:
     visits: int
     unbadged_exit: float = 0.02
     seed: float = 0.42
+    heartbeat_s: int = 3600  # each reader's heartbeat period
 
     @property
     def swipes(self) -> int:
@@ -161,7 +163,7 @@ _EVENT_COLUMNS = (
 )
 
 
-def _rows(conn: psycopg.Connection) -> None:
+def _rows(conn: psycopg.Connection, shape: Shape) -> None:
     log("physical events")
     conn.execute(
         f"INSERT INTO physical_event ({_EVENT_COLUMNS})"
@@ -178,6 +180,22 @@ def _rows(conn: psycopg.Connection) -> None:
         " AS e(part, kind, offset_s, state)".format(
             base=LEDGER_BASE, opens=OPENS_AFTER_S, closes=CLOSES_AFTER_S
         )
+    )
+    log("heartbeats")
+    # Every reader's heartbeat (hourly by default) over the year: the projector's offline
+    # sweep walks each reader's events back to its last heartbeat, as on a live site.
+    conn.execute(
+        f"INSERT INTO physical_event ({_EVENT_COLUMNS}, status)"
+        f" SELECT h.id, {LEDGER_BASE} + h.id, h.reader_id, h.door_id, h.zone_id, h.start,"
+        "  h.finish, 'heartbeat', h.id, h.t, h.t, 0, false, sha256(h.id::text::bytea),"
+        "  NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'ok'"
+        f" FROM (SELECT {HEARTBEAT_IDS} + row_number() OVER () AS id, r.id AS reader_id,"
+        "   d.id AS door_id, d.to_zone_id AS zone_id, t,"
+        "   CASE WHEN r.direction = 'in' THEN d.from_zone_id ELSE d.to_zone_id END AS start,"
+        "   CASE WHEN r.direction = 'in' THEN d.to_zone_id ELSE d.from_zone_id END AS finish"
+        "  FROM reader r JOIN door d ON d.id = r.door_id"
+        "  CROSS JOIN generate_series(%s::timestamptz, %s::timestamptz, %s) t) h",
+        (START, START + timedelta(days=DAYS), timedelta(seconds=shape.heartbeat_s)),
     )
     log("passages")
     conn.execute(
@@ -257,7 +275,7 @@ def load(url: str, shape: Shape) -> dict[str, int]:
         _visits(conn, shape)
         restore = _indexes(conn, tables)
         log("presence data: writing rows")
-        _rows(conn)
+        _rows(conn, shape)
         log("presence data: indexing")
         for ddl in restore:
             conn.execute(ddl)

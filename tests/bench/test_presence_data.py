@@ -67,7 +67,7 @@ def test_the_bench_traffic_is_what_the_projector_derives(backend: str, tmp_path:
             with Session(engine) as session, session.begin():
                 load_demo(session, actor=SYSTEM)
             plain = make_url(url).set(drivername="postgresql").render_as_string(False)
-            shape = Shape(people=3, visits=8, unbadged_exit=0.3)
+            shape = Shape(people=3, visits=8, unbadged_exit=0.3, heartbeat_s=30 * 86400)
             counts = presence_data.load(plain, shape)
             with Session(engine) as session:
                 loaded = _read_models(session)
@@ -79,7 +79,8 @@ def test_the_bench_traffic_is_what_the_projector_derives(backend: str, tmp_path:
         finally:
             engine.dispose()
     assert counts["passage"] == len(loaded["passages"]) == len(derived["passages"])
-    assert counts["physical_event"] == 3 * counts["passage"]
+    heartbeats = 13 * 26  # every 30 days over a year, at each of the demo's 26 readers
+    assert counts["physical_event"] == 3 * counts["passage"] + heartbeats
     assert derived == loaded
     stays = loaded["stays"]
     assert len(stays) == 7 * shape.people * shape.visits

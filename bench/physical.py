@@ -17,8 +17,11 @@ A part is a function taking the Site and emitting its figures.
    10 swipes) in bulk; random tracked zone and random T in that year, one request at a
    time as the demo's security account (bearer token from POST /api/v1/auth/login with
    the password `vigie demo` wrote to VIGIE_VAR_DIR/demo-users.txt).
+   Then the same without the GiST index (`physical.who_in_zone.btree_only.*`, a third as
+   many): the plan the muster had before migration 0007b.
 Settings: VIGIE_BENCH_DECISIONS (3000, after 300 of warm-up), VIGIE_BENCH_MUSTERS (300,
-after 30 of warm-up), VIGIE_BENCH_PEOPLE, VIGIE_BENCH_VISITS.
+after 30 of warm-up), VIGIE_BENCH_PEOPLE, VIGIE_BENCH_VISITS, VIGIE_BENCH_PARTS (names of
+the parts to run, comma-separated; default all).
 """
 
 from __future__ import annotations
@@ -140,7 +143,7 @@ def who_in_zone(demo: Site) -> None:
             for row in conn.execute("SELECT DISTINCT zone_id FROM presence_interval ORDER BY 1")
         ]
     rng = random.Random(7)
-    swipes = counts["physical_event"] // 3
+    swipes = counts["passage"]  # every swipe of the traffic is granted and passed
     with httpx.Client(base_url=demo.base_url, timeout=60) as http:
         http.headers["Authorization"] = f"Bearer {demo.token(http, 'demo-security')}"
         samples, people = _musters(http, zones, rng, WARM_UP // 10, MUSTERS)
@@ -181,6 +184,8 @@ def _musters(
 
 
 PARTS: list[Callable[[Site], None]] = [decide_latency, who_in_zone]
+# VIGIE_BENCH_PARTS=decide_latency runs only the named parts (comma-separated).
+CHOSEN = [p for p in os.environ.get("VIGIE_BENCH_PARTS", "").split(",") if p]
 
 
 def main() -> None:
@@ -199,6 +204,8 @@ def main() -> None:
         with server(env) as base:
             demo = Site(base_url=base, database_url=url, var=var)
             for part in PARTS:
+                if CHOSEN and part.__name__ not in CHOSEN:
+                    continue
                 log(f"running {part.__name__}")
                 part(demo)
 

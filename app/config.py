@@ -78,6 +78,13 @@ class Settings(BaseSettings):
         description="A granted swipe followed by its door opening within "
         "this many seconds is a passage; otherwise an unused grant.",
     )
+    anti_passback_open_stay_s: int = Field(
+        43200,
+        ge=1,
+        description="In anti-passback deny zones, a stay whose exit was never badged "
+        "holds against entering again for this long after its entry; older, it denies "
+        "nothing (the person's whereabouts are unknown).",
+    )
     held_open_s: int = Field(
         60, ge=1, description="A door opened this long without closing is held open (alert)."
     )

@@ -11,7 +11,17 @@ A part is a function taking the Site and emitting its figures.
 1. decide_latency: p50/p99 of POST /api/v1/access/decide (`physical.decide.*`), one
    signed request at a time over a kept-alive connection, as a reader asks; timed from
    sending the signed request to reading the answer.
-Settings: VIGIE_BENCH_DECISIONS (3000, after 300 of warm-up).
+2. who_in_zone: p50/p95 of GET /api/v1/presence/zones/{id}/muster?at=T
+   (`physical.who_in_zone.*`) after bench/presence_data.py has written a year of traffic
+   (about 10 million swipes: VIGIE_BENCH_PEOPLE 2000 x VIGIE_BENCH_VISITS 501 visits of
+   10 swipes) in bulk; random tracked zone and random T in that year, one request at a
+   time as the demo's security account (bearer token from POST /api/v1/auth/login with
+   the password `vigie demo` wrote to VIGIE_VAR_DIR/demo-users.txt).
+   Then the same without the GiST index (`physical.who_in_zone.btree_only.*`, a third as
+   many): the plan the muster had before migration 0008.
+Settings: VIGIE_BENCH_DECISIONS (3000, after 300 of warm-up), VIGIE_BENCH_MUSTERS (300,
+after 30 of warm-up), VIGIE_BENCH_PEOPLE, VIGIE_BENCH_VISITS, VIGIE_BENCH_PARTS (names of
+the parts to run, comma-separated; default all).
 """
 
 from __future__ import annotations
@@ -24,18 +34,28 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 import orjson  # noqa: E402
+import psycopg  # noqa: E402
+from sqlalchemy import make_url  # noqa: E402
 
 from app.demo import site  # noqa: E402
 from badge_readers.signing import RequestSigner, load_private_key  # noqa: E402
+from bench import presence_data  # noqa: E402
+from bench.presence_data import Shape  # noqa: E402
 from bench.support import database, emit, log, percentile, server, vigie  # noqa: E402
 
 DECISIONS = int(os.environ.get("VIGIE_BENCH_DECISIONS", "3000"))
+MUSTERS = int(os.environ.get("VIGIE_BENCH_MUSTERS", "300"))
+TRAFFIC = Shape(
+    people=int(os.environ.get("VIGIE_BENCH_PEOPLE", "2000")),
+    visits=int(os.environ.get("VIGIE_BENCH_VISITS", "501")),
+)
 WARM_UP = 300
 DECIDE = "/api/v1/access/decide"
 UNKNOWN_BADGES = ["04:FF:00:00:00:00:01", "04:FF:00:00:00:00:02"]
@@ -47,7 +67,22 @@ class Site:
 
     base_url: str
     database_url: str
-    keys: Path  # the demo readers' private keys
+    var: Path  # what `vigie demo` wrote: demo-readers/ (keys), demo-users.txt
+
+    @property
+    def keys(self) -> Path:
+        """The demo readers' private keys."""
+        return self.var / "demo-readers"
+
+    def token(self, http: httpx.Client, username: str) -> str:
+        """A bearer token of a demo account, logged in with the password the demo wrote."""
+        lines = (self.var / "demo-users.txt").read_text().splitlines()
+        password = next(line.split()[-1] for line in lines if line.split()[0] == username)
+        response = http.post(
+            "/api/v1/auth/login", json={"username": username, "password": password}
+        )
+        response.raise_for_status()
+        return str(response.json()["access_token"])
 
     def signer(self, reader: str) -> RequestSigner:
         """The request signer of a demo reader, from the key `vigie demo` wrote."""
@@ -95,7 +130,62 @@ def decide_latency(demo: Site) -> None:
     emit("physical.decide.p99_ms", percentile(samples, 99), "ms", n=len(samples))
 
 
-PARTS: list[Callable[[Site], None]] = [decide_latency]
+def who_in_zone(demo: Site) -> None:
+    """p50/p95 of muster lists at random (zone, T) over a year of bulk-loaded traffic."""
+    log(f"writing about {TRAFFIC.swipes:,} swipes of traffic in bulk")
+    started = time.perf_counter()
+    plain = make_url(demo.database_url).set(drivername="postgresql")
+    counts = presence_data.load(plain.render_as_string(hide_password=False), TRAFFIC)
+    log(f"written in {time.perf_counter() - started:.0f} s: {counts}")
+    with psycopg.connect(plain.render_as_string(hide_password=False)) as conn:
+        zones = [
+            row[0]
+            for row in conn.execute("SELECT DISTINCT zone_id FROM presence_interval ORDER BY 1")
+        ]
+    rng = random.Random(7)
+    swipes = counts["passage"]  # every swipe of the traffic is granted and passed
+    with httpx.Client(base_url=demo.base_url, timeout=60) as http:
+        http.headers["Authorization"] = f"Bearer {demo.token(http, 'demo-security')}"
+        samples, people = _musters(http, zones, rng, WARM_UP // 10, MUSTERS)
+        log(f"{len(samples)} musters over {len(zones)} zones, {people:.1f} people listed each")
+        context = {"n": len(samples), "swipes": swipes, "people": people}
+        emit("physical.who_in_zone.p50_ms", percentile(samples, 50), "ms", **context)
+        emit("physical.who_in_zone.p95_ms", percentile(samples, 95), "ms", **context)
+        # Before: the same questions without the GiST index, as the query was planned
+        # before migration 0008 (the (zone_id, start_at) btree, every earlier stay).
+        with psycopg.connect(plain.render_as_string(hide_password=False)) as conn:
+            conn.execute("DROP INDEX ix_presence_interval_zone_span")
+        samples, people = _musters(http, zones, rng, 5, MUSTERS // 3)
+        context = {"n": len(samples), "swipes": swipes, "people": people}
+        emit("physical.who_in_zone.btree_only.p50_ms", percentile(samples, 50), "ms", **context)
+        emit("physical.who_in_zone.btree_only.p95_ms", percentile(samples, 95), "ms", **context)
+
+
+def _musters(
+    http: httpx.Client, zones: list[int], rng: random.Random, warm_up: int, count: int
+) -> tuple[list[float], float]:
+    """Latencies of `count` musters at random (zone, T) after `warm_up`; people per list."""
+    span = presence_data.DAYS * 86400
+    samples: list[float] = []
+    people = 0
+    for n in range(warm_up + count):
+        moment = presence_data.START + timedelta(seconds=rng.uniform(0, span))
+        path = f"/api/v1/presence/zones/{rng.choice(zones)}/muster"
+        request = http.build_request("GET", path, params={"at": moment.isoformat()})
+        start = time.perf_counter()
+        response = http.send(request)
+        elapsed = (time.perf_counter() - start) * 1000
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: {response.status_code} {response.text}")
+        if n >= warm_up:
+            samples.append(elapsed)
+            people += response.json()["count"]
+    return samples, people / count
+
+
+PARTS: list[Callable[[Site], None]] = [decide_latency, who_in_zone]
+# VIGIE_BENCH_PARTS=decide_latency runs only the named parts (comma-separated).
+CHOSEN = [p for p in os.environ.get("VIGIE_BENCH_PARTS", "").split(",") if p]
 
 
 def main() -> None:
@@ -112,8 +202,10 @@ def main() -> None:
         log("loading the demo site")
         vigie(env, "demo")
         with server(env) as base:
-            demo = Site(base_url=base, database_url=url, keys=var / "demo-readers")
+            demo = Site(base_url=base, database_url=url, var=var)
             for part in PARTS:
+                if CHOSEN and part.__name__ not in CHOSEN:
+                    continue
                 log(f"running {part.__name__}")
                 part(demo)
 

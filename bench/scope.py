@@ -1,7 +1,7 @@
 """Tenant scope at a million events: the people a tenant auditor may name.
 
 The scope names the people seen at a tenant's doors from person_seen_at_door (one row per
-door and person, kept by a trigger on physical_event). Before migration 0007a it found
+door and person, kept by a trigger on physical_event). Before migration 0007 it found
 them by scanning the events at those doors; that query is kept here, as the reference,
 and both run alternately on the same database, the demo site with 2,000 more badge
 holders and VIGIE_BENCH_SCOPE_EVENTS (1,000,000) swipes spread over every reader.
@@ -70,7 +70,7 @@ JOIN (SELECT person, ordinality - 1 AS k FROM unnest(CAST(:people AS integer[]))
 
 
 def scanned_people(tenant_id: int) -> Any:
-    """The people rule before migration 0007a: a scan of the events at the tenant's doors.
+    """The people rule before migration 0007: a scan of the events at the tenant's doors.
 
     Built anew per query, as scoped() builds its TenantView, so that both sides pay the
     same Python work.

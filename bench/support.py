@@ -64,8 +64,10 @@ def free_port() -> int:
 
 
 def vigie(env: dict[str, str], *args: str) -> None:
-    """Run one `vigie` command to completion."""
-    subprocess.run([sys.executable, "-m", "app", *args], env=env, cwd=ROOT, check=True)
+    """Run one `vigie` command to completion; its output goes to stderr, with the progress."""
+    subprocess.run(
+        [sys.executable, "-m", "app", *args], env=env, cwd=ROOT, check=True, stdout=sys.stderr
+    )
 
 
 @contextmanager

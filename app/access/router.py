@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.access import service, snapshot
 from app.access.schemas import DECIDE, Decision, SignedSnapshot
-from app.deps import SessionDep
+from app.deps import SessionDep, SettingsDep
 from app.ledger.encoding import canonical
 from app.ledger.router import SignerDep
 from app.physical.router import parse_body
@@ -16,10 +16,10 @@ router = APIRouter(prefix="/api/v1/access", tags=["access"])
 
 
 @router.post("/decide")
-def decide(post: DeviceAuth, session: SessionDep) -> Decision:
+def decide(post: DeviceAuth, session: SessionDep, settings: SettingsDep) -> Decision:
     """Grant or deny a badge at the calling reader's door; the decision is recorded."""
     request = parse_body(DECIDE, post.body)
-    return service.decide(session, post=post, request=request)
+    return service.decide(session, post=post, request=request, settings=settings)
 
 
 @router.get("/snapshot", responses={200: {"model": SignedSnapshot}})

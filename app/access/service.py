@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from app.access.antipassback import Passback, passback_opinion
 from app.access.rules import Right, Verdict, judge_entry
 from app.access.schemas import DecideRequest, Decision
+from app.config import Settings
 from app.errors import Forbidden
 from app.ledger import service as ledger
 from app.ledger.service import NewFact
@@ -114,7 +115,9 @@ def _case(session: Session, *, zone_id: int, badge_uid: str) -> _Case:
     )
 
 
-def decide(session: Session, *, post: DevicePost, request: DecideRequest) -> Decision:
+def decide(
+    session: Session, *, post: DevicePost, request: DecideRequest, settings: Settings
+) -> Decision:
     """Grant or deny the badge at the reader's door, and record the decision as a fact."""
     own_door(post, request.door)
     reader = post.reader
@@ -131,11 +134,17 @@ def decide(session: Session, *, post: DevicePost, request: DecideRequest) -> Dec
     else:
         verdict = Verdict("ok")  # nobody is kept inside: leaving needs no right
     person_id = case.badge.person_id if case.badge else None
+    opinion = None
     if verdict.reason == "ok" and case.anti_passback == "deny" and person_id is not None:
         opinion = passback_opinion(
-            session, person_id=person_id, zone_id=reader.zone_id, direction=reader.direction, at=at
+            session,
+            person_id=person_id,
+            zone_id=reader.zone_id,
+            direction=reader.direction,
+            at=at,
+            settings=settings,
         )
-        if opinion is Passback.deny:
+        if opinion.passback is Passback.deny:
             verdict = Verdict("antipassback")
     decision = Decision(
         decision="grant" if verdict.reason == "ok" else "deny",
@@ -152,5 +161,7 @@ def decide(session: Session, *, post: DevicePost, request: DecideRequest) -> Dec
         "at": at.astimezone(UTC),
         **decision.model_dump(),
     }
+    if opinion is not None:  # what anti-passback stood on, granted or not
+        body["anti_passback"] = opinion.whereabouts.fact()
     ledger.append(session, NewFact(type=FACT_TYPE, actor=post.principal.snapshot(), body=body))
     return decision

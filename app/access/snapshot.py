@@ -22,6 +22,7 @@ from app.physical.devices import DevicePost
 from app.topology.models import AccessRight, Badge, GroupMember, Person, Site, Zone
 
 FORMAT = "vigie.access.snapshot/1"
+OFFLINE_PASSBACK = {"off": "off", "alert": "alert", "deny": "alert"}
 
 
 def _not_ended(until: Any, now: datetime) -> Any:
@@ -92,8 +93,8 @@ def _revoked(session: Session, *, now: datetime) -> dict[str, str]:
 def build(session: Session, *, post: DevicePost) -> dict[str, Any]:
     """The snapshot's content for the reader: rights on its zone, revoked badges, version."""
     reader, now = post.reader, post.received_at
-    zone_code, timezone = session.execute(
-        select(Zone.code, Site.timezone)
+    zone_code, timezone, anti_passback = session.execute(
+        select(Zone.code, Site.timezone, Zone.anti_passback)
         .join(Site, Site.id == Zone.site_id)
         .where(Zone.id == reader.zone_id)
     ).one()
@@ -104,6 +105,10 @@ def build(session: Session, *, post: DevicePost) -> dict[str, Any]:
         "direction": reader.direction,
         "zone": zone_code,
         "timezone": timezone,
+        # Offline, a reader knows neither presence nor the other readers' swipes: it
+        # applies no anti-passback, and a breach in a "deny" zone is alerted once its
+        # buffer reaches vigie, as in an "alert" zone.
+        "anti_passback": {"mode": anti_passback, "offline": OFFLINE_PASSBACK[anti_passback]},
         "badges": _badges(session, zone_id=reader.zone_id, now=now),
         "revoked": _revoked(session, now=now),
     }

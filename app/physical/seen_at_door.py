@@ -2,7 +2,7 @@
 
 A tenant auditor may name everyone whose badge was swiped at its doors (app.auth.scope);
 finding them by scanning physical_event cost about 200 ms per query at a million events.
-This table holds each (door, person) pair once. A trigger written by migration 0007a fills
+This table holds each (door, person) pair once. A trigger written by migration 0007 fills
 it on every insert into physical_event, whatever inserts (ingest's COPY, a bulk load, a
 test factory), so it can never fall behind the events it summarises.
 """

@@ -18,7 +18,7 @@ from app.auth.principal import Principal
 from app.auth.scope import scoped, visible_ids
 from app.errors import Invalid, NotFound
 from app.physical.models import PhysicalEvent
-from app.presence.models import AirlockCycle, Passage, PresenceInterval
+from app.presence.models import AirlockCycle, Passage, PresenceInterval, stay_span
 from app.presence.schemas import (
     CycleOut,
     Hour,
@@ -40,7 +40,12 @@ def muster(session: Session, *, zone_id: int, at: datetime, viewer: audit.Viewer
     """Who was in the zone at `at`, open stays included and flagged."""
     _exists(session, Zone, zone_id, viewer.principal)
     here = PresenceInterval.zone_id == zone_id
-    stays = _stays(session, and_(here, PresenceInterval.start_at <= at), at, viewer.principal)
+    begun = PresenceInterval.start_at <= at
+    if session.get_bind().dialect.name == "postgresql":
+        # The GiST index on (zone, span) finds the stays containing `at` directly; the
+        # span is [start, end or bound), exactly what _stays keeps.
+        begun = and_(begun, stay_span().contains(at))
+    stays = _stays(session, and_(here, begun), at, viewer.principal)
     _record(session, viewer, "presence_muster", {"zone_id": zone_id, "at": at}, stays)
     return Muster(
         zone_id=zone_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +31,18 @@ class ZoneTree:
     def inside(self, zone_id: int, outer: int) -> bool:
         """Whether `zone_id` is `outer` or lies within it."""
         return outer in self.chain(zone_id)
+
+    def crossing(self, start: int, end: int, zone_id: int) -> Literal["in", "out"] | None:
+        """Whether a passage from `start` to `end` enters or leaves the zone, as presence says.
+
+        It enters its end zone unless that zone holds the start, and leaves every zone
+        around its start that does not also hold its end.
+        """
+        if zone_id == end and not self.inside(start, zone_id):
+            return "in"
+        if self.inside(start, zone_id) and not self.inside(end, zone_id):
+            return "out"
+        return None
 
 
 def load_tree(session: Session) -> ZoneTree:

@@ -162,3 +162,21 @@ def test_signature_window_applies(client: TestClient, reader: TestReader) -> Non
     response = client.get(SNAPSHOT, headers=headers)
     assert response.status_code == 401
     assert "stale" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("mode", "offline"), [("off", "off"), ("alert", "alert"), ("deny", "alert")]
+)
+def test_the_snapshot_says_anti_passback_is_only_alerted_offline(
+    client: TestClient,
+    app: FastAPI,
+    session: Session,
+    room: tuple[Zone, Zone],
+    reader: TestReader,
+    mode: str,
+    offline: str,
+) -> None:
+    room[1].anti_passback = mode
+    session.flush()
+    document = verify_snapshot(envelope(client, reader), public_key(app))
+    assert document["anti_passback"] == {"mode": mode, "offline": offline}

@@ -1,6 +1,6 @@
 """person seen at door
 
-Revision ID: 0007a
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-24 19:40:00
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007a"
+revision: str = "0007"
 down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

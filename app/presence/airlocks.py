@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.alerts.service import Finding
 from app.physical.models import PhysicalEvent
+from app.presence.events import Event, device_order, select_events
 from app.presence.models import AirlockCycle, Passage
-from app.presence.passages import device_order
-from app.topology.models import Airlock
+from app.topology.models import Airlock, Reader
 
 OPENING = ("opened", "forced")
 
@@ -26,7 +26,7 @@ OPENING = ("opened", "forced")
 @dataclass
 class _Cycle:
     entry: int
-    first: PhysicalEvent
+    first: Event
     openings: dict[int, int] = field(default_factory=dict)
 
 
@@ -60,32 +60,46 @@ def _recompute_airlock(session: Session, airlock: Airlock, first: datetime) -> l
         stale = stale.where(AirlockCycle.started_at > resume)
     session.execute(stale)
     pair = (airlock.outer_door_id, airlock.inner_door_id)
-    query = select(PhysicalEvent).where(PhysicalEvent.door_id.in_(pair))
-    if resume is not None:
-        query = query.where(PhysicalEvent.occurred_at > resume)
-    events = sorted(session.scalars(query), key=device_order)
-    watermark = _watermark(events)
+    after = () if resume is None else (PhysicalEvent.occurred_at > resume,)
+    watermark = _watermark(session, pair, after)
     if watermark is None:
         return []
-    doors = [e for e in events if e.kind == "door" and e.occurred_at <= watermark]
-    return _run(session, airlock, doors, watermark)
+    doors = session.execute(
+        select_events().where(
+            PhysicalEvent.door_id.in_(pair),
+            PhysicalEvent.kind == "door",
+            PhysicalEvent.occurred_at <= watermark,
+            *after,
+        )
+    )
+    return _run(session, airlock, sorted(doors, key=device_order), watermark)
 
 
-def _watermark(events: Sequence[PhysicalEvent]) -> datetime | None:
+def _watermark(
+    session: Session, pair: tuple[int, int], after: tuple[ColumnElement[bool], ...]
+) -> datetime | None:
     """How far every reader at the two doors has reported (heartbeats included).
 
     A reader sends its buffer in order, and both readers of a door report its states, so
     past the last event of one of them, another's events may be ahead of a replay still
     to come: cycles are judged up to there only, and late buffers leave no false alert.
     """
-    last: dict[int, datetime] = {}
-    for event in events:
-        last[event.reader_id] = max(last.get(event.reader_id, event.occurred_at), event.occurred_at)
-    return min(last.values(), default=None)
+    # One walk down each reader's (reader_id, occurred_at) index: no scan of the doors'
+    # history, which the swipes make long.
+    readers = session.scalars(select(Reader.id).where(Reader.door_id.in_(pair))).all()
+    last = [
+        session.scalar(
+            select(func.max(PhysicalEvent.occurred_at)).where(
+                PhysicalEvent.reader_id == reader_id, PhysicalEvent.door_id.in_(pair), *after
+            )
+        )
+        for reader_id in readers
+    ]
+    return min((moment for moment in last if moment is not None), default=None)
 
 
 def _run(
-    session: Session, airlock: Airlock, events: Sequence[PhysicalEvent], watermark: datetime
+    session: Session, airlock: Airlock, events: Sequence[Event], watermark: datetime
 ) -> list[Finding]:
     limit = timedelta(seconds=airlock.max_cycle_s)
     findings: list[Finding] = []
@@ -157,7 +171,7 @@ def _close(
     return findings
 
 
-def _alert(airlock: Airlock, event: PhysicalEvent, kind: str, text: str) -> Finding:
+def _alert(airlock: Airlock, event: Event, kind: str, text: str) -> Finding:
     return Finding(
         kind=kind,
         severity="critical",

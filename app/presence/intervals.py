@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.alerts.service import Finding
@@ -12,22 +14,49 @@ from app.presence.zones import ZoneTree
 UNTRACKED = ("outside",)  # being outdoors is not presence anywhere
 
 
-def recompute_person(session: Session, *, person_id: int, tree: ZoneTree) -> list[Finding]:
-    """Redo every interval of the person from their passages, oldest first.
+def refold_person(
+    session: Session, *, person_id: int, since: datetime, tree: ZoneTree
+) -> list[Finding]:
+    """Redo the person's intervals from their passages at or after `since`, oldest first.
 
     A passage leaves the zones around its start that do not also hold its end (through a
     cage door back into the room, one leaves the cage only) and enters its end zone unless
     that zone already holds the start. An exit never badged leaves the interval open;
     evidence that the person must have left (entering the zone again, leaving a zone
     around it) bounds it (`bound_at`) and marks it uncertain, never inventing an end.
+
+    The fold before `since` stands: its state there is the intervals then still open, so
+    what `since` or later closed is opened again, what began then is dropped, and the fold
+    resumes with the passages from `since` on (the same result as folding the whole
+    history, for the cost of what changed).
     """
-    session.execute(delete(PresenceInterval).where(PresenceInterval.person_id == person_id))
+    mine = PresenceInterval.person_id == person_id
+    session.execute(delete(PresenceInterval).where(mine, PresenceInterval.start_at >= since))
+    session.execute(
+        update(PresenceInterval)
+        .where(mine, PresenceInterval.end_at >= since)
+        .values(end_at=None, exit_passage_id=None, uncertain=False)
+    )
+    session.execute(
+        update(PresenceInterval)
+        .where(mine, PresenceInterval.bound_at >= since)
+        .values(bound_at=None, uncertain=False)
+    )
+    still_open = session.scalars(
+        select(PresenceInterval).where(
+            mine, PresenceInterval.end_at.is_(None), PresenceInterval.bound_at.is_(None)
+        )
+    )
+    inside = {interval.zone_id: interval for interval in still_open}
     passages = session.scalars(
         select(Passage)
-        .where(Passage.person_id == person_id, Passage.status == "passed")
+        .where(
+            Passage.person_id == person_id,
+            Passage.status == "passed",
+            Passage.passed_at >= since,
+        )
         .order_by(Passage.passed_at, Passage.swiped_at, Passage.reader_id, Passage.badge_uid)
     ).all()
-    inside: dict[int, PresenceInterval] = {}
     findings: list[Finding] = []
     for passage in passages:
         at = passage.passed_at

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.alerts.service import Finding
@@ -61,7 +61,7 @@ def _recompute_airlock(session: Session, airlock: Airlock, first: datetime) -> l
     session.execute(stale)
     pair = (airlock.outer_door_id, airlock.inner_door_id)
     after = () if resume is None else (PhysicalEvent.occurred_at > resume,)
-    watermark = _watermark(session, pair, after)
+    watermark = _watermark(session, pair)
     if watermark is None:
         return []
     doors = session.execute(
@@ -75,27 +75,31 @@ def _recompute_airlock(session: Session, airlock: Airlock, first: datetime) -> l
     return _run(session, airlock, sorted(doors, key=device_order), watermark)
 
 
-def _watermark(
-    session: Session, pair: tuple[int, int], after: tuple[ColumnElement[bool], ...]
-) -> datetime | None:
+def _watermark(session: Session, pair: tuple[int, int]) -> datetime | None:
     """How far every reader at the two doors has reported (heartbeats included).
 
     A reader sends its buffer in order, and both readers of a door report its states, so
     past the last event of one of them, another's events may be ahead of a replay still
     to come: cycles are judged up to there only, and late buffers leave no false alert.
+    A reader silent since the cycles kept holds the rest back until it reports again, and
+    so does an enabled reader never heard from: its buffer may hold the airlock's start.
     """
     # One walk down each reader's (reader_id, occurred_at) index: no scan of the doors'
     # history, which the swipes make long.
-    readers = session.scalars(select(Reader.id).where(Reader.door_id.in_(pair))).all()
+    readers = session.scalars(
+        select(Reader.id).where(Reader.door_id.in_(pair), Reader.enabled.is_(True))
+    ).all()
     last = [
         session.scalar(
             select(func.max(PhysicalEvent.occurred_at)).where(
-                PhysicalEvent.reader_id == reader_id, PhysicalEvent.door_id.in_(pair), *after
+                PhysicalEvent.reader_id == reader_id, PhysicalEvent.door_id.in_(pair)
             )
         )
         for reader_id in readers
     ]
-    return min((moment for moment in last if moment is not None), default=None)
+    if not last or None in last:
+        return None
+    return min(moment for moment in last if moment is not None)
 
 
 def _run(

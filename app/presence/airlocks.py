@@ -7,11 +7,12 @@ there (someone went through on another's opening).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Row, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.alerts.service import Finding
@@ -72,7 +73,21 @@ def _recompute_airlock(session: Session, airlock: Airlock, first: datetime) -> l
             *after,
         )
     )
-    return _run(session, airlock, sorted(doors, key=device_order), watermark)
+    events = sorted(doors, key=device_order)
+    if not events:
+        return []
+    limit = timedelta(seconds=airlock.max_cycle_s)
+    # Every grant the cycles below can count, read once rather than once per cycle.
+    passed = session.execute(
+        select(Passage.passed_at, Passage.door_id, Passage.person_id)
+        .where(
+            Passage.door_id.in_(pair),
+            Passage.status == "passed",
+            Passage.passed_at.between(events[0].occurred_at, watermark + limit),
+        )
+        .order_by(Passage.passed_at)
+    ).all()
+    return _run(session, airlock, events, watermark, _Grants(passed))
 
 
 def _watermark(session: Session, pair: tuple[int, int]) -> datetime | None:
@@ -102,8 +117,28 @@ def _watermark(session: Session, pair: tuple[int, int]) -> datetime | None:
     return min(moment for moment in last if moment is not None)
 
 
+class _Grants:
+    """The granted passages through the airlock's doors, in time order."""
+
+    def __init__(self, rows: Sequence[Row[tuple[datetime, int, int | None]]]) -> None:
+        self.rows = rows
+        self.times = [row.passed_at for row in rows]
+
+    def during(
+        self, doors: Iterable[int], start: datetime, until: datetime
+    ) -> list[tuple[int, int | None]]:
+        """(door, person) of the passages through `doors` from `start` to `until`."""
+        low, high = bisect.bisect_left(self.times, start), bisect.bisect_right(self.times, until)
+        wanted = set(doors)
+        return [(r.door_id, r.person_id) for r in self.rows[low:high] if r.door_id in wanted]
+
+
 def _run(
-    session: Session, airlock: Airlock, events: Sequence[Event], watermark: datetime
+    session: Session,
+    airlock: Airlock,
+    events: Sequence[Event],
+    watermark: datetime,
+    grants: _Grants,
 ) -> list[Finding]:
     limit = timedelta(seconds=airlock.max_cycle_s)
     findings: list[Finding] = []
@@ -111,7 +146,7 @@ def _run(
     cycle: _Cycle | None = None
     for event in events:
         if cycle and event.occurred_at - cycle.first.occurred_at > limit:
-            findings += _close(session, airlock, cycle, _timed_out(cycle, is_open), None)
+            findings += _close(session, airlock, grants, cycle, _timed_out(cycle, is_open), None)
             cycle = None
         if event.state in OPENING:
             if is_open and event.door_id not in is_open:
@@ -122,12 +157,12 @@ def _run(
         elif event.state == "closed":
             is_open.discard(event.door_id)
             if cycle and not is_open and len(cycle.openings) > 1:
-                findings += _close(session, airlock, cycle, "completed", event.occurred_at)
+                findings += _close(session, airlock, grants, cycle, "completed", event.occurred_at)
                 cycle = None
     if cycle is not None:
         late = watermark - cycle.first.occurred_at > limit
         outcome = _timed_out(cycle, is_open) if late else "open"
-        findings += _close(session, airlock, cycle, outcome, None)
+        findings += _close(session, airlock, grants, cycle, outcome, None)
     return findings
 
 
@@ -139,20 +174,18 @@ def _timed_out(cycle: _Cycle, is_open: set[int]) -> str:
 
 
 def _close(
-    session: Session, airlock: Airlock, cycle: _Cycle, outcome: str, ended_at: datetime | None
+    session: Session,
+    airlock: Airlock,
+    passed: _Grants,
+    cycle: _Cycle,
+    outcome: str,
+    ended_at: datetime | None,
 ) -> list[Finding]:
     start = cycle.first.occurred_at
     until = ended_at or start + timedelta(seconds=airlock.max_cycle_s)
-    passed = session.execute(
-        select(Passage.door_id, Passage.person_id).where(
-            Passage.door_id.in_(cycle.openings),
-            Passage.status == "passed",
-            Passage.passed_at >= start,
-            Passage.passed_at <= until,
-        )
-    ).all()
-    grants = {door: sum(1 for d, _ in passed if d == door) for door in cycle.openings}
-    people = sorted({person for _, person in passed if person is not None})
+    during = passed.during(cycle.openings, start, until)
+    grants = {door: sum(1 for d, _ in during if d == door) for door in cycle.openings}
+    people = sorted({person for _, person in during if person is not None})
     session.add(
         AirlockCycle(
             airlock_id=airlock.id,

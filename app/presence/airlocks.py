@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, delete, func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.alerts.service import Finding
@@ -120,7 +120,7 @@ def _watermark(session: Session, pair: tuple[int, int]) -> datetime | None:
 class _Grants:
     """The granted passages through the airlock's doors, in time order."""
 
-    def __init__(self, rows: Sequence[Row[tuple[datetime, int, int | None]]]) -> None:
+    def __init__(self, rows: Sequence[Event]) -> None:
         self.rows = rows
         self.times = [row.passed_at for row in rows]
 

@@ -11,7 +11,7 @@ from app.physical.models import PhysicalEvent
 
 # Rows, not ORM objects: the projector reads every event at least once, and building an
 # ORM object costs several times what reading the row does.
-Event = Row[Any]
+Event = Row[*tuple[Any, ...]]
 
 _COLUMNS = (
     PhysicalEvent.id,
@@ -34,7 +34,7 @@ _COLUMNS = (
 )
 
 
-def select_events() -> Select[Any]:
+def select_events() -> Select[*tuple[Any, ...]]:
     """The columns the projector's rules read, of physical_event."""
     return select(*_COLUMNS)
 

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.alerts.service import Finding
 from app.db import insert_rows
+from app.presence.events import Event
 from app.presence.models import Passage, PresenceInterval
 from app.presence.zones import ZoneTree
 
@@ -142,7 +143,7 @@ class _Stay:
         }
 
 
-def _anti_passback(tree: ZoneTree, passage: Row[Any], zone: int, what: str) -> list[Finding]:
+def _anti_passback(tree: ZoneTree, passage: Event, zone: int, what: str) -> list[Finding]:
     if tree.anti_passback.get(zone, "off") == "off":
         return []
     return [

@@ -13,6 +13,7 @@ from app.db import engine_from_settings
 from app.demo.cli import demo
 from app.ledger.cli import ledger_cli
 from app.presence.cli import project, rebuild
+from app.presence.supervisor import ProjectorProcess
 from app.topology.cli import devices
 
 cli = typer.Typer(
@@ -44,20 +45,28 @@ def serve(
     port: int | None = typer.Option(None, help="Port (default VIGIE_PORT)."),
     workers: int = typer.Option(1, min=1, help="Worker processes."),
 ) -> None:
-    """Serve the API (and the UI) with uvicorn."""
+    """Serve the API (and the UI) with uvicorn, and run the projector beside it."""
     settings = Settings()
     token, generated = ensure_admin_token(settings)
     if generated:
         typer.echo(f"admin token (shown once, kept in {token_path(settings)}): {token}")
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        log_level=settings.log_level,
-        access_log=settings.access_log,
-    )
+    # One projector per deployment, whatever the number of workers: its own process.
+    projector = ProjectorProcess() if settings.projector_interval_s > 0 else None
+    if projector is not None:
+        projector.start()
+    try:
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers,
+            log_level=settings.log_level,
+            access_log=settings.access_log,
+        )
+    finally:
+        if projector is not None:
+            projector.stop()
 
 
 cli.add_typer(ledger_cli)

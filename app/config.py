@@ -65,8 +65,16 @@ class Settings(BaseSettings):
     projector_interval_s: float = Field(
         2,
         ge=0,
-        description="Seconds between projector runs (passages, presence, alerts); 0 "
-        "turns the background projector off (run `vigie project` or `vigie rebuild`).",
+        description="Seconds between projector runs (passages, presence, alerts) of the one "
+        "projector process `vigie serve` starts; 0: none is started (run `vigie project "
+        "[--follow]` or `vigie rebuild`).",
+    )
+    projector_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="Niceness the projector process adds to itself (0 to 19): ingest and "
+        "queries go first, the projector catches up after a burst.",
     )
     projector_batch: int = Field(
         5000, ge=1, le=100_000, description="Physical events the projector reads per run."

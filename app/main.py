@@ -28,7 +28,6 @@ from app.ledger.keys import load_signer
 from app.ledger.router import router as ledger_router
 from app.physical.router import router as physical_router
 from app.presence.router import router as presence_router
-from app.presence.worker import ProjectorThread
 from app.security_headers import SecurityHeadersMiddleware
 from app.topology.router import router as topology_router
 
@@ -69,15 +68,10 @@ def create_app(
                 app.state.session_factory, app.state.ledger_signer, settings.checkpoint_interval_s
             )
             checkpointer.start()
-        projector = None
-        if settings.projector_interval_s > 0:
-            projector = ProjectorThread(app.state.session_factory, settings)
-            projector.start()
+        # No projector here: `vigie serve` runs one for the deployment, not one per worker.
         try:
             yield
         finally:
-            if projector is not None:
-                projector.stop()
             if checkpointer is not None:
                 checkpointer.stop()
             engine.dispose()

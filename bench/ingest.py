@@ -3,8 +3,12 @@
     python bench/ingest.py
 
 1. The badge_readers client (load mode) posts 200,000 swipes in batches of 500 from the
-   demo site's 26 readers to a real `vigie serve` on a fresh PostgreSQL database:
-   accepted events per second end to end (`ingest.batch.events_per_s`).
+   demo site's 26 readers to a real `vigie serve` on a fresh PostgreSQL database, in its
+   default configuration (its projector process on): accepted events per second end to
+   end (`ingest.batch.events_per_s`). Then the projector's catch-up: events not yet
+   projected when the burst ends (`presence.project.lag_events`) and seconds until they
+   all are (`presence.project.catch_up_s`); after the single posts (3.), its own rate,
+   rebuilding every read model from the stored events (`presence.project.events_per_s`).
 2. The same rows (each event's physical_event row and its ledger entry) are then COPied
    raw into twin tables of the same database: rows per second (`ingest.copy.rows_per_s`),
    and the ratio of the two (`ingest.batch.copy_ratio`).
@@ -33,6 +37,9 @@ import httpx  # noqa: E402
 import psycopg  # noqa: E402
 from sqlalchemy import make_url  # noqa: E402
 
+from app.config import Settings  # noqa: E402
+from app.db import make_engine, session_factory  # noqa: E402
+from app.presence import projector  # noqa: E402
 from badge_readers.load import run_load  # noqa: E402
 from badge_readers.plan import ReaderPlan  # noqa: E402
 from badge_readers.signing import RequestSigner, load_private_key  # noqa: E402
@@ -49,9 +56,10 @@ SINGLE_CLIENTS = 16
 CLIENT_NICE = int(os.environ.get("VIGIE_BENCH_CLIENT_NICE", "0"))
 BATCH = 500
 TOKEN = "bench-admin-token-0123456789abcdef"
+CATCH_UP_MAX_S = 300
 
 
-def bench_batches(base: str, keys: Path, queues: Path) -> float:
+def bench_batches(base: str, keys: Path, queues: Path, url: str) -> float:
     """Figure 1: the simulator's client posting COUNT swipes in batches of 500."""
     plan = fetch_plan(base, TOKEN, keys)
     log(f"posting {COUNT} swipes from {len(plan.readers)} readers in batches of {BATCH}")
@@ -67,7 +75,65 @@ def bench_batches(base: str, keys: Path, queues: Path) -> float:
         seconds=round(report.send_s, 2),
         server_workers=WORKERS,
     )
+    bench_catch_up(url)
     return report.events_per_s
+
+
+def _progress(conn: psycopg.Connection) -> tuple[int, int]:
+    """The projector's cursor and the newest event id."""
+    row = conn.execute(
+        "SELECT (SELECT coalesce(max(position), 0) FROM projection_cursor),"
+        " (SELECT coalesce(max(id), 0) FROM physical_event)"
+    ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def bench_catch_up(url: str) -> None:
+    """The projector process after the burst: how far behind, how long to catch up."""
+    if float(os.environ.get("VIGIE_PROJECTOR_INTERVAL_S", "2")) <= 0:
+        log("projector off (VIGIE_PROJECTOR_INTERVAL_S=0): no catch-up figures")
+        return
+    with psycopg.connect(_dsn(url), autocommit=True) as conn:
+        ended = time.perf_counter()
+        start, newest = _progress(conn)
+        position = start
+        while position < newest:
+            if time.perf_counter() - ended > CATCH_UP_MAX_S:
+                raise SystemExit(f"projector still at event {position} of {newest}")
+            time.sleep(0.1)
+            position, _ = _progress(conn)
+        elapsed = time.perf_counter() - ended
+    lag = newest - start
+    emit("presence.project.lag_events", lag, "events", note="not yet projected at burst end")
+    # No rate from these two: the projector may sit out its interval before the last run.
+    emit("presence.project.catch_up_s", elapsed, "s", poll_s=0.1)
+
+
+def bench_rebuild(url: str) -> None:
+    """The projector's own rate: `vigie rebuild` of every stored event, in this process."""
+    settings = Settings(database_url=url, projector_interval_s=0)
+    engine = make_engine(url)
+    try:
+        started = time.perf_counter()
+        with session_factory(engine).begin() as session:
+            events = projector.rebuild(session, settings=settings)
+        elapsed = time.perf_counter() - started
+    finally:
+        engine.dispose()
+    emit(
+        "presence.project.events_per_s",
+        events / elapsed,
+        "events/s",
+        note="vigie rebuild: passages, presence, airlocks, rules from scratch",
+        events=events,
+        seconds=round(elapsed, 2),
+        batch=settings.projector_batch,
+    )
+
+
+def _dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _copy_table(conn: psycopg.Connection, table: str) -> tuple[int, float]:
@@ -94,8 +160,7 @@ def _copy_table(conn: psycopg.Connection, table: str) -> tuple[int, float]:
 
 def bench_copy(url: str, batch_rate: float) -> None:
     """Figure 2: raw COPY of the same rows into twin tables of the same database."""
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn) as conn:
+    with psycopg.connect(_dsn(url)) as conn:
         events, events_s = _copy_table(conn, "physical_event")
         entries, entries_s = _copy_table(conn, "ledger_entry")
     rate = events / (events_s + entries_s)
@@ -238,9 +303,10 @@ def main() -> None:
         log("loading the demo site")
         vigie(env, "demo")
         with server(env, workers=WORKERS) as base:
-            batch_rate = bench_batches(base, var / "demo-readers", Path(tmp) / "queues")
+            batch_rate = bench_batches(base, var / "demo-readers", Path(tmp) / "queues", url)
             plan = fetch_plan(base, TOKEN, var / "demo-readers")
             bench_singles(base, plan.readers, make_url(url).database or "")
+        bench_rebuild(url)
         bench_copy(url, batch_rate)
 
 

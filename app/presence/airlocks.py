@@ -7,18 +7,19 @@ there (someone went through on another's opening).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.alerts.service import Finding
 from app.physical.models import PhysicalEvent
+from app.presence.events import Event, device_order, select_events
 from app.presence.models import AirlockCycle, Passage
-from app.presence.passages import device_order
-from app.topology.models import Airlock
+from app.topology.models import Airlock, Reader
 
 OPENING = ("opened", "forced")
 
@@ -26,7 +27,7 @@ OPENING = ("opened", "forced")
 @dataclass
 class _Cycle:
     entry: int
-    first: PhysicalEvent
+    first: Event
     openings: dict[int, int] = field(default_factory=dict)
 
 
@@ -60,32 +61,84 @@ def _recompute_airlock(session: Session, airlock: Airlock, first: datetime) -> l
         stale = stale.where(AirlockCycle.started_at > resume)
     session.execute(stale)
     pair = (airlock.outer_door_id, airlock.inner_door_id)
-    query = select(PhysicalEvent).where(PhysicalEvent.door_id.in_(pair))
-    if resume is not None:
-        query = query.where(PhysicalEvent.occurred_at > resume)
-    events = sorted(session.scalars(query), key=device_order)
-    watermark = _watermark(events)
+    after = () if resume is None else (PhysicalEvent.occurred_at > resume,)
+    watermark = _watermark(session, pair)
     if watermark is None:
         return []
-    doors = [e for e in events if e.kind == "door" and e.occurred_at <= watermark]
-    return _run(session, airlock, doors, watermark)
+    doors = session.execute(
+        select_events().where(
+            PhysicalEvent.door_id.in_(pair),
+            PhysicalEvent.kind == "door",
+            PhysicalEvent.occurred_at <= watermark,
+            *after,
+        )
+    )
+    events = sorted(doors, key=device_order)
+    if not events:
+        return []
+    limit = timedelta(seconds=airlock.max_cycle_s)
+    # Every grant the cycles below can count, read once rather than once per cycle.
+    passed = session.execute(
+        select(Passage.passed_at, Passage.door_id, Passage.person_id)
+        .where(
+            Passage.door_id.in_(pair),
+            Passage.status == "passed",
+            Passage.passed_at.between(events[0].occurred_at, watermark + limit),
+        )
+        .order_by(Passage.passed_at)
+    ).all()
+    return _run(session, airlock, events, watermark, _Grants(passed))
 
 
-def _watermark(events: Sequence[PhysicalEvent]) -> datetime | None:
+def _watermark(session: Session, pair: tuple[int, int]) -> datetime | None:
     """How far every reader at the two doors has reported (heartbeats included).
 
     A reader sends its buffer in order, and both readers of a door report its states, so
     past the last event of one of them, another's events may be ahead of a replay still
     to come: cycles are judged up to there only, and late buffers leave no false alert.
+    A reader silent since the cycles kept holds the rest back until it reports again, and
+    so does an enabled reader never heard from: its buffer may hold the airlock's start.
     """
-    last: dict[int, datetime] = {}
-    for event in events:
-        last[event.reader_id] = max(last.get(event.reader_id, event.occurred_at), event.occurred_at)
-    return min(last.values(), default=None)
+    # One walk down each reader's (reader_id, occurred_at) index: no scan of the doors'
+    # history, which the swipes make long.
+    readers = session.scalars(
+        select(Reader.id).where(Reader.door_id.in_(pair), Reader.enabled.is_(True))
+    ).all()
+    last = [
+        session.scalar(
+            select(func.max(PhysicalEvent.occurred_at)).where(
+                PhysicalEvent.reader_id == reader_id, PhysicalEvent.door_id.in_(pair)
+            )
+        )
+        for reader_id in readers
+    ]
+    if not last or None in last:
+        return None
+    return min(moment for moment in last if moment is not None)
+
+
+class _Grants:
+    """The granted passages through the airlock's doors, in time order."""
+
+    def __init__(self, rows: Sequence[Event]) -> None:
+        self.rows = rows
+        self.times = [row.passed_at for row in rows]
+
+    def during(
+        self, doors: Iterable[int], start: datetime, until: datetime
+    ) -> list[tuple[int, int | None]]:
+        """(door, person) of the passages through `doors` from `start` to `until`."""
+        low, high = bisect.bisect_left(self.times, start), bisect.bisect_right(self.times, until)
+        wanted = set(doors)
+        return [(r.door_id, r.person_id) for r in self.rows[low:high] if r.door_id in wanted]
 
 
 def _run(
-    session: Session, airlock: Airlock, events: Sequence[PhysicalEvent], watermark: datetime
+    session: Session,
+    airlock: Airlock,
+    events: Sequence[Event],
+    watermark: datetime,
+    grants: _Grants,
 ) -> list[Finding]:
     limit = timedelta(seconds=airlock.max_cycle_s)
     findings: list[Finding] = []
@@ -93,7 +146,7 @@ def _run(
     cycle: _Cycle | None = None
     for event in events:
         if cycle and event.occurred_at - cycle.first.occurred_at > limit:
-            findings += _close(session, airlock, cycle, _timed_out(cycle, is_open), None)
+            findings += _close(session, airlock, grants, cycle, _timed_out(cycle, is_open), None)
             cycle = None
         if event.state in OPENING:
             if is_open and event.door_id not in is_open:
@@ -104,12 +157,12 @@ def _run(
         elif event.state == "closed":
             is_open.discard(event.door_id)
             if cycle and not is_open and len(cycle.openings) > 1:
-                findings += _close(session, airlock, cycle, "completed", event.occurred_at)
+                findings += _close(session, airlock, grants, cycle, "completed", event.occurred_at)
                 cycle = None
     if cycle is not None:
         late = watermark - cycle.first.occurred_at > limit
         outcome = _timed_out(cycle, is_open) if late else "open"
-        findings += _close(session, airlock, cycle, outcome, None)
+        findings += _close(session, airlock, grants, cycle, outcome, None)
     return findings
 
 
@@ -121,20 +174,18 @@ def _timed_out(cycle: _Cycle, is_open: set[int]) -> str:
 
 
 def _close(
-    session: Session, airlock: Airlock, cycle: _Cycle, outcome: str, ended_at: datetime | None
+    session: Session,
+    airlock: Airlock,
+    passed: _Grants,
+    cycle: _Cycle,
+    outcome: str,
+    ended_at: datetime | None,
 ) -> list[Finding]:
     start = cycle.first.occurred_at
     until = ended_at or start + timedelta(seconds=airlock.max_cycle_s)
-    passed = session.execute(
-        select(Passage.door_id, Passage.person_id).where(
-            Passage.door_id.in_(cycle.openings),
-            Passage.status == "passed",
-            Passage.passed_at >= start,
-            Passage.passed_at <= until,
-        )
-    ).all()
-    grants = {door: sum(1 for d, _ in passed if d == door) for door in cycle.openings}
-    people = sorted({person for _, person in passed if person is not None})
+    during = passed.during(cycle.openings, start, until)
+    grants = {door: sum(1 for d, _ in during if d == door) for door in cycle.openings}
+    people = sorted({person for _, person in during if person is not None})
     session.add(
         AirlockCycle(
             airlock_id=airlock.id,
@@ -157,7 +208,7 @@ def _close(
     return findings
 
 
-def _alert(airlock: Airlock, event: PhysicalEvent, kind: str, text: str) -> Finding:
+def _alert(airlock: Airlock, event: Event, kind: str, text: str) -> Finding:
     return Finding(
         kind=kind,
         severity="critical",

@@ -12,11 +12,13 @@ from sqlalchemy import (
     Index,
     String,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import TSTZRANGE, Range
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.orm import Base, JSONType
+from app.physical.models import PhysicalEvent
 
 # Rows are deleted and derived again: on SQLite an id must never come back, or a session
 # that still holds the deleted row would take the new one for it.
@@ -130,3 +132,17 @@ class AirlockCycle(Base):
         Index("ix_airlock_cycle_airlock_time", "airlock_id", "started_at"),
         NEVER_REUSED,
     )
+
+
+# The reader-offline sweep asks each reader for its last heartbeat. Walking back the
+# (reader_id, occurred_at) index, a reader that sends none (or rarely) reads through all
+# its swipes first: 75 ms per sweep on 200,000 swipes (measured), growing with the table.
+# Partial, so ingest pays for the heartbeat rows only.
+HEARTBEATS = Index(
+    "ix_physical_event_heartbeat",
+    PhysicalEvent.reader_id,
+    PhysicalEvent.occurred_at,
+    PhysicalEvent.id,
+    postgresql_where=text("kind = 'heartbeat'"),
+    sqlite_where=text("kind = 'heartbeat'"),
+)

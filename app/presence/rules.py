@@ -5,33 +5,54 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.alerts.service import Finding
 from app.physical.models import PhysicalEvent
+from app.presence.events import Event, device_order, select_events
 from app.topology.models import Reader
 
 WITHDRAWN = ("revoked", "lost", "suspended")
+OPENING = ("opened", "forced")
 
 
 def door_findings(
-    events: Sequence[PhysicalEvent], *, door_id: int, held_open_s: int
+    session: Session, *, door_id: int, new: Sequence[Event], held_open_s: int
 ) -> list[Finding]:
-    """What one door's events (in device order) show; deriving them twice changes nothing.
+    """What the door's new events (in device order) show; deriving them twice changes nothing.
 
-    An opening is judged held open by the door's next state (closed too late, or the
-    reader's own held_open report), never by the clock: the closing may still be in the
-    reader's buffer, and a reader sends its buffer in order.
+    Each event's own findings come from it alone. An opening is judged held open by the
+    door's next state (closed too late, or the reader's own held_open report), never by
+    the clock: the closing may still be in the reader's buffer, and a reader sends its
+    buffer in order. New door states can only change that judgement for the openings from
+    the one still unclosed at the first of them to the first closing after the last.
     """
+    findings = [finding for event in new for finding in _event_findings(event, door_id)]
+    states = [event for event in new if event.kind == "door"]
+    if not states:
+        return findings
+    first, last = states[0].occurred_at, states[-1].occurred_at
     held = timedelta(seconds=held_open_s)
-    findings: list[Finding] = []
-    opened: PhysicalEvent | None = None  # the opening not yet followed by a closing
-    for event in events:
-        findings += _event_findings(event, door_id)
-        if event.kind != "door":
-            continue
-        if event.state in ("opened", "forced"):
+    since = min(first - held, _open_since(session, door_id, first) or first)
+    query = select_events().where(
+        PhysicalEvent.door_id == door_id,
+        PhysicalEvent.kind == "door",
+        PhysicalEvent.occurred_at >= since,
+    )
+    closing = session.scalar(
+        select(func.min(PhysicalEvent.occurred_at)).where(
+            PhysicalEvent.door_id == door_id,
+            PhysicalEvent.kind == "door",
+            PhysicalEvent.state == "closed",
+            PhysicalEvent.occurred_at >= last,
+        )
+    )
+    if closing is not None:
+        query = query.where(PhysicalEvent.occurred_at <= closing)
+    opened: Event | None = None  # the opening not yet followed by a closing
+    for event in sorted(session.execute(query), key=device_order):
+        if event.state in OPENING:
             opened = opened or event
         elif event.state == "held_open" or (
             event.state == "closed" and opened and event.occurred_at - opened.occurred_at > held
@@ -42,7 +63,27 @@ def door_findings(
     return findings
 
 
-def _event_findings(event: PhysicalEvent, door_id: int) -> list[Finding]:
+def _open_since(session: Session, door_id: int, moment: datetime) -> datetime | None:
+    """When the door opened, if it was still not closed at `moment`.
+
+    The window starts there, so that whatever reports it held open (the reader's
+    held_open, a late closing) is keyed by that same opening.
+    """
+    door = (PhysicalEvent.door_id == door_id, PhysicalEvent.kind == "door")
+    closed = session.scalar(
+        select(func.max(PhysicalEvent.occurred_at)).where(
+            *door, PhysicalEvent.state == "closed", PhysicalEvent.occurred_at <= moment
+        )
+    )
+    opening = select(func.min(PhysicalEvent.occurred_at)).where(
+        *door, PhysicalEvent.state.in_(OPENING), PhysicalEvent.occurred_at <= moment
+    )
+    if closed is not None:
+        opening = opening.where(PhysicalEvent.occurred_at > closed)
+    return session.scalar(opening)
+
+
+def _event_findings(event: Event, door_id: int) -> list[Finding]:
     out = []
     place = {"door_id": door_id, "reader_id": event.reader_id}
     if event.kind == "door" and event.state in ("forced", "tamper"):
@@ -62,7 +103,7 @@ def _event_findings(event: PhysicalEvent, door_id: int) -> list[Finding]:
     return out
 
 
-def _held(opened: PhysicalEvent, door_id: int, seen: PhysicalEvent) -> Finding:
+def _held(opened: Event, door_id: int, seen: Event) -> Finding:
     # Keyed by the opening, so the reader's held_open report and a late closing are one.
     return Finding(
         kind="door_held_open",
@@ -76,7 +117,7 @@ def _held(opened: PhysicalEvent, door_id: int, seen: PhysicalEvent) -> Finding:
 
 
 def _finding(
-    kind: str, severity: str, event: PhysicalEvent, subjects: dict[str, int], summary: str
+    kind: str, severity: str, event: Event, subjects: dict[str, int], summary: str
 ) -> Finding:
     return Finding(
         kind=kind,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
@@ -45,8 +45,9 @@ def muster(session: Session, *, zone_id: int, at: datetime, viewer: audit.Viewer
         # The GiST index on (zone, span) finds the stays containing `at` directly; the
         # span is [start, end or bound), exactly what _stays keeps.
         begun = and_(begun, stay_span().contains(at))
-    stays = _stays(session, and_(here, begun), at, viewer.principal)
-    _record(session, viewer, "presence_muster", {"zone_id": zone_id, "at": at}, stays)
+    found = _stays(session, and_(here, begun), at, viewer.principal)
+    _record(session, viewer, "presence_muster", {"zone_id": zone_id, "at": at}, found)
+    stays = found.stays
     return Muster(
         zone_id=zone_id,
         at=at,
@@ -62,12 +63,14 @@ def whereabouts(
     """The person's stays overlapping the window, oldest first."""
     _exists(session, Person, person_id, viewer.principal)
     who = PresenceInterval.person_id == person_id
-    stays = _stays(
+    found = _stays(
         session, and_(who, PresenceInterval.start_at < window.until), window.since, viewer.principal
     )
     asked = {"person_id": person_id, **window.model_dump()}
-    _record(session, viewer, "presence_whereabouts", asked, stays)
-    return Whereabouts(person_id=person_id, since=window.since, until=window.until, stays=stays)
+    _record(session, viewer, "presence_whereabouts", asked, found)
+    return Whereabouts(
+        person_id=person_id, since=window.since, until=window.until, stays=found.stays
+    )
 
 
 def occupancy(session: Session, *, zone_id: int, day: date, viewer: audit.Viewer) -> Occupancy:
@@ -77,10 +80,11 @@ def occupancy(session: Session, *, zone_id: int, day: date, viewer: audit.Viewer
         raise Invalid("day out of range")
     start = datetime.combine(day, time(0), UTC)
     here = PresenceInterval.zone_id == zone_id
-    stays = _stays(
+    found = _stays(
         session, and_(here, PresenceInterval.start_at < start + 24 * HOUR), start, viewer.principal
     )
-    _record(session, viewer, "presence_occupancy", {"zone_id": zone_id, "day": day}, stays)
+    _record(session, viewer, "presence_occupancy", {"zone_id": zone_id, "day": day}, found)
+    stays = found.stays
     hours = []
     for hour in range(24):
         begin = start + hour * HOUR
@@ -164,9 +168,16 @@ def cycles(
     return out
 
 
+class _Found(NamedTuple):
+    """Stays in the order shown, and the passages that began and ended them, in that order."""
+
+    stays: list[Stay]
+    passage_ids: list[int]
+
+
 def _stays(
     session: Session, where: ColumnElement[bool], since: datetime, principal: Principal
-) -> list[Stay]:
+) -> _Found:
     """Stays matching `where` (which bounds their start) still running after `since`.
 
     An open stay runs until its bound, or on when it has none.
@@ -185,7 +196,7 @@ def _stays(
         .where(where, still_there)
         .order_by(interval.start_at, interval.person_id, interval.id)
     ).all()
-    return [
+    stays = [
         Stay(
             person_id=row.person_id,
             person=person,
@@ -199,6 +210,9 @@ def _stays(
         )
         for row, person, zone in rows
     ]
+    ends = ((row.entry_passage_id, row.exit_passage_id) for row, _person, _zone in rows)
+    passage_ids = [i for pair in ends for i in pair if i is not None]
+    return _Found(stays, list(dict.fromkeys(passage_ids)))
 
 
 def _until(stay: Stay) -> datetime:
@@ -217,7 +231,7 @@ def _exists(
 
 
 def _record(
-    session: Session, viewer: audit.Viewer, resource: str, asked: dict[str, Any], stays: list[Stay]
+    session: Session, viewer: audit.Viewer, resource: str, asked: dict[str, Any], found: _Found
 ) -> None:
     """Record a read of stays, with the swipes and openings of the passages behind them."""
     audit.record_view(
@@ -225,38 +239,30 @@ def _record(
         viewer=viewer,
         resource=resource,
         query=asked,
-        indexes=_stay_facts(session, stays),
-        count=len(stays),
+        indexes=_stay_facts(session, found.passage_ids),
+        count=len(found.stays),
     )
 
 
-def _stay_facts(session: Session, stays: list[Stay]) -> list[int]:
-    """Ledger indexes of the swipes and openings that began and ended these stays."""
-    if not stays:
+def _stay_facts(session: Session, passage_ids: list[int]) -> list[int]:
+    """Ledger indexes of these passages' swipes and openings, in the passages' order.
+
+    The passages are found by primary key: the stays already name them (an earlier
+    version searched each person's stays again by time, which read months of history for
+    a muster that lists an open stay).
+    """
+    if not passage_ids:
         return []
-    interval = PresenceInterval
-    rows = session.execute(
-        select(
-            interval.person_id,
-            interval.zone_id,
-            interval.start_at,
-            Passage.swipe_index,
-            Passage.open_index,
+    facts = {
+        passage_id: (swipe, opening)
+        for passage_id, swipe, opening in session.execute(
+            select(Passage.id, Passage.swipe_index, Passage.open_index).where(
+                Passage.id.in_(passage_ids)
+            )
         )
-        .join(
-            Passage,
-            or_(Passage.id == interval.entry_passage_id, Passage.id == interval.exit_passage_id),
-        )
-        .where(
-            interval.person_id.in_({stay.person_id for stay in stays}),
-            interval.zone_id.in_({stay.zone_id for stay in stays}),
-            interval.start_at.between(min(s.start for s in stays), max(s.start for s in stays)),
-        )
-    ).all()
-    behind: dict[tuple[int, int, datetime], set[int]] = {}
-    for person_id, zone_id, start_at, swipe, opening in rows:
-        found = behind.setdefault((person_id, zone_id, start_at), set())
-        found.update(i for i in (swipe, opening) if i is not None)
-    keys = ((stay.person_id, stay.zone_id, stay.start) for stay in stays)
-    # In the order shown, each fact once (a passage both ends one stay and begins the next).
-    return list(dict.fromkeys(i for key in keys for i in sorted(behind.get(key, ()))))
+    }
+    ordered = (
+        i for pid in passage_ids for i in sorted(x for x in facts.get(pid, ()) if x is not None)
+    )
+    # Each fact once (a passage both ends one stay and begins the next).
+    return list(dict.fromkeys(ordered))

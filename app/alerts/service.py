@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from app.audit import service as audit
 from app.auth.principal import Principal
 from app.auth.scope import scoped
 from app.errors import Conflict, NotFound
+from app.keyset import newest_first
 from app.ledger import service as ledger
 from app.ledger.encoding import utc_text
 
@@ -87,13 +88,7 @@ def acknowledge(session: Session, *, alert_id: int, note: str, principal: Princi
     alert = _get(session, alert_id, lock=True)
     if alert.state != "open":
         raise Conflict(f"alert {alert_id} is {alert.state}, not open")
-    alert.state = "acknowledged"
-    alert.acknowledged_at = datetime.now(UTC)
-    alert.acknowledged_by = _who(principal)
-    alert.acknowledged_note = note
-    session.flush()
-    ledger.append(session, _fact("alert.acknowledged", alert, principal, {"note": note}))
-    return AlertOut.model_validate(alert)
+    return _move(session, alert, "acknowledged", note=note, principal=principal)
 
 
 def resolve(session: Session, *, alert_id: int, note: str, principal: Principal) -> AlertOut:
@@ -101,12 +96,25 @@ def resolve(session: Session, *, alert_id: int, note: str, principal: Principal)
     alert = _get(session, alert_id, lock=True)
     if alert.state == "resolved":
         raise Conflict(f"alert {alert_id} is already resolved")
-    alert.state = "resolved"
-    alert.resolved_at = datetime.now(UTC)
-    alert.resolved_by = _who(principal)
-    alert.resolved_note = note
+    return _move(session, alert, "resolved", note=note, principal=principal)
+
+
+def _move(
+    session: Session,
+    alert: Alert,
+    state: Literal["acknowledged", "resolved"],
+    *,
+    note: str,
+    principal: Principal,
+) -> AlertOut:
+    """Put the alert in `state` with who, when and why (its `<state>_at/_by/_note`
+    columns), recorded as the fact `alert.<state>`."""
+    alert.state = state
+    setattr(alert, f"{state}_at", datetime.now(UTC))
+    setattr(alert, f"{state}_by", _who(principal))
+    setattr(alert, f"{state}_note", note)
     session.flush()
-    ledger.append(session, _fact("alert.resolved", alert, principal, {"note": note}))
+    ledger.append(session, _fact(f"alert.{state}", alert, principal, {"note": note}))
     return AlertOut.model_validate(alert)
 
 
@@ -133,11 +141,8 @@ def list_alerts(session: Session, *, query: AlertQuery, viewer: audit.Viewer) ->
         stmt = stmt.where(Alert.last_at >= query.since)
     if query.until is not None:
         stmt = stmt.where(Alert.first_at < query.until)
-    if query.cursor is not None:
-        stmt = stmt.where(Alert.id < query.cursor)
-    rows = session.scalars(stmt.order_by(Alert.id.desc()).limit(query.limit + 1)).all()
-    items = [AlertOut.model_validate(row) for row in rows[: query.limit]]
-    more = len(rows) > query.limit
+    rows, more = newest_first(session, stmt, key=Alert.id, before=query.cursor, limit=query.limit)
+    items = [AlertOut.model_validate(row) for row in rows]
     record_read(session, viewer=viewer, query=query, alerts=items)
     return AlertPage(items=items, next_cursor=items[-1].id if more else None)
 

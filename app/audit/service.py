@@ -22,6 +22,7 @@ from app.audit.models import EvidenceRead
 from app.audit.schemas import ReadOut, ReadPage, ReadQuery
 from app.auth.principal import Principal
 from app.auth.scope import scoped
+from app.keyset import newest_first
 from app.ledger import service as ledger
 from app.ledger.service import NewFact
 
@@ -108,11 +109,10 @@ def list_reads(session: Session, *, query: ReadQuery, viewer: Viewer) -> ReadPag
         stmt = stmt.where(read.recorded_at >= query.since)
     if query.until is not None:
         stmt = stmt.where(read.recorded_at < query.until)
-    if query.before is not None:
-        stmt = stmt.where(read.ledger_index < query.before)
-    rows = list(session.scalars(stmt.order_by(read.ledger_index.desc()).limit(query.limit + 1)))
-    more = len(rows) > query.limit
-    items = [_out(row) for row in rows[: query.limit]]
+    rows, more = newest_first(
+        session, stmt, key=read.ledger_index, before=query.before, limit=query.limit
+    )
+    items = [_out(row) for row in rows]
     record_view(
         session,
         viewer=viewer,

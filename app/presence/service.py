@@ -17,6 +17,7 @@ from app.audit import service as audit
 from app.auth.principal import Principal
 from app.auth.scope import scoped, visible_ids
 from app.errors import Invalid, NotFound
+from app.keyset import newest_first
 from app.physical.models import PhysicalEvent
 from app.presence.models import AirlockCycle, Passage, PresenceInterval, stay_span
 from app.presence.schemas import (
@@ -115,15 +116,13 @@ def passages(session: Session, *, query: PassageQuery, viewer: audit.Viewer) -> 
         stmt = stmt.where(Passage.swiped_at >= query.since)
     if query.until is not None:
         stmt = stmt.where(Passage.swiped_at < query.until)
-    if query.cursor is not None:
-        stmt = stmt.where(Passage.id < query.cursor)
-    rows = session.scalars(stmt.order_by(Passage.id.desc()).limit(query.limit + 1)).all()
-    items = [PassageOut.model_validate(row) for row in rows[: query.limit]]
+    rows, more = newest_first(session, stmt, key=Passage.id, before=query.cursor, limit=query.limit)
+    items = [PassageOut.model_validate(row) for row in rows]
     facts = [i for p in items for i in (p.swipe_index, p.open_index) if i is not None]
     audit.record_view(
         session, viewer=viewer, resource="passage", query=query, indexes=facts, count=len(items)
     )
-    return PassagePage(items=items, next_cursor=items[-1].id if len(rows) > query.limit else None)
+    return PassagePage(items=items, next_cursor=items[-1].id if more else None)
 
 
 def cycles(

@@ -35,8 +35,9 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """Create the engine for a URL, with the SQLite settings vigie relies on."""
+def make_engine(url: str, *, pool_size: int = 10, name: str = "vigie") -> Engine:
+    """Create the engine for a URL, with the SQLite settings vigie relies on; on PostgreSQL
+    its connections show `name` as their application_name (pg_stat_activity)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -48,14 +49,19 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     # statement on a stale pooled connection fails; SQLAlchemy sees the disconnect and
     # discards every connection made before it, so each worker answers one 503 (nothing
     # stored, rolled back; app.http_errors; devices retry 5xx) and then works again.
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        connect_args={"application_name": name},
+    )
 
 
-def engine_from_settings(settings: Settings) -> Engine:
-    """The engine that the settings describe."""
+def engine_from_settings(settings: Settings, *, name: str = "vigie") -> Engine:
+    """The engine that the settings describe (`name`: see make_engine)."""
     if settings.database_url is None:
         settings.var_dir.mkdir(parents=True, exist_ok=True)
-    return make_engine(settings.sqlalchemy_url, pool_size=settings.db_pool_size)
+    return make_engine(settings.sqlalchemy_url, pool_size=settings.db_pool_size, name=name)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -59,7 +59,7 @@ def create_app(
             app.state.read_session_factory = read_only(sessions)
             yield
             return
-        engine = engine_from_settings(settings)
+        engine = engine_from_settings(settings, name="vigie-api")
         app.state.session_factory = session_factory(engine)
         app.state.read_session_factory = read_session_factory(engine)
         checkpointer = None

@@ -8,7 +8,7 @@ queue in batches, `concurrency` readers at a time over one keep-alive connection
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -56,8 +56,10 @@ def run_load(
     count: int,
     batch_size: int = 500,
     concurrency: int = 4,
+    on_delivery: Callable[[], None] | None = None,
 ) -> LoadReport:
-    """Queue `count` granted swipes across the plan's readers, then time their delivery."""
+    """Queue `count` granted swipes across the plan's readers, then time their delivery
+    (`on_delivery` is called when it starts, after the queueing)."""
     badges = [b.uid for b in plan.badges if b.status == "active"] or ["LOAD-BADGE"]
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     now = datetime.now(UTC)
@@ -84,6 +86,8 @@ def run_load(
                 swipes = _swipes(share, badges, now)
                 while chunk := list(islice(swipes, CHUNK)):
                     client.record_many(chunk)
+            if on_delivery is not None:
+                on_delivery()
             queued = time.perf_counter()
             with ThreadPoolExecutor(max_workers=concurrency) as pool:
                 reports: list[FlushReport] = list(pool.map(lambda c: c.flush(), clients))

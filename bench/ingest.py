@@ -17,7 +17,8 @@
    clients, the server, the database's PostgreSQL backends and everything else.
 Settings: VIGIE_BENCH_POSTGRES_URL, VIGIE_BENCH_INGEST_COUNT (200000),
 VIGIE_BENCH_WORKERS (server worker processes, 2), VIGIE_BENCH_SINGLE_S (15),
-VIGIE_BENCH_CLIENT_NICE (niceness of the single-post clients, 0).
+VIGIE_BENCH_CLIENT_NICE (niceness of the single-post clients, 0), VIGIE_BENCH_BATCH_CLIENTS
+(readers delivering their batches at once, 4).
 """
 
 from __future__ import annotations
@@ -44,12 +45,14 @@ from badge_readers.load import run_load  # noqa: E402
 from badge_readers.plan import ReaderPlan  # noqa: E402
 from badge_readers.signing import RequestSigner, load_private_key  # noqa: E402
 from badge_readers.topology_api import fetch_plan  # noqa: E402
-from bench.support import database, emit, log, percentile, server, vigie  # noqa: E402
+from bench.support import URL, database, emit, log, percentile, server, vigie  # noqa: E402
 
 COUNT = int(os.environ.get("VIGIE_BENCH_INGEST_COUNT", "200000"))
 WORKERS = int(os.environ.get("VIGIE_BENCH_WORKERS", "2"))
 SINGLE_S = float(os.environ.get("VIGIE_BENCH_SINGLE_S", "15"))
 SINGLE_CLIENTS = 16
+# Readers delivering their queues at once in the batch part (threads of this process).
+BATCH_CLIENTS = int(os.environ.get("VIGIE_BENCH_BATCH_CLIENTS", "4"))
 # Niceness of the single-post client processes (0: same priority as the server). Readers
 # run on their own hardware; a positive value lets the 16 clients sharing these 2 cores
 # wait for the server instead of competing with it (see README, Reader ingest, Measured).
@@ -63,7 +66,24 @@ def bench_batches(base: str, keys: Path, queues: Path, url: str) -> float:
     """Figure 1: the simulator's client posting COUNT swipes in batches of 500."""
     plan = fetch_plan(base, TOKEN, keys)
     log(f"posting {COUNT} swipes from {len(plan.readers)} readers in batches of {BATCH}")
-    report = run_load(plan, server=base, queue_dir=queues, count=COUNT, batch_size=BATCH)
+    port = int(base.rsplit(":", 1)[1])
+    meters: list[tuple[CpuMeter, float]] = []
+
+    def delivering() -> None:  # the swipes are queued: the timed part starts
+        meters.append((CpuMeter(port=port, database=make_url(url).database or ""), cpu()))
+
+    cpu = time.process_time  # this process is the client: its threads deliver the queues
+    report = run_load(
+        plan,
+        server=base,
+        queue_dir=queues,
+        count=COUNT,
+        batch_size=BATCH,
+        on_delivery=delivering,
+        concurrency=BATCH_CLIENTS,
+    )
+    meter, client = meters[0]
+    spent = meter.spent(client_s=cpu() - client)
     if report.accepted != COUNT:
         raise SystemExit(f"only {report.accepted} of {COUNT} accepted: {report}")
     emit(
@@ -74,7 +94,11 @@ def bench_batches(base: str, keys: Path, queues: Path, url: str) -> float:
         batch=BATCH,
         seconds=round(report.send_s, 2),
         server_workers=WORKERS,
+        clients=BATCH_CLIENTS,
     )
+    # Where the CPU went, per event: the server's API processes, its projector, their
+    # PostgreSQL backends apart, the client (this process), the rest of the machine.
+    emit_cpu("ingest.batch", spent, count=COUNT, unit="event")
     bench_catch_up(url)
     return report.events_per_s
 
@@ -222,16 +246,12 @@ def bench_singles(base: str, readers: list[ReaderPlan], database_name: str) -> N
     log(f"single posts: {len(jobs)} clients for {SINGLE_S:.0f} s")
     port = int(base.rsplit(":", 1)[1])
     with ProcessPoolExecutor(max_workers=len(jobs)) as pool:
-        busy = _busy_cpu_s()
-        server_cpu, database_cpu = _cpu_s(port=port, database=database_name)
+        meter = CpuMeter(port=port, database=database_name)
         started = time.perf_counter()
         results = list(pool.map(_single_client, jobs))
         elapsed = time.perf_counter() - started
-        busy = _busy_cpu_s() - busy
-        server_after, database_after = _cpu_s(port=port, database=database_name)
-    server_cpu, database_cpu = server_after - server_cpu, database_after - database_cpu
+        spent = meter.spent(client_s=sum(cpu for _, cpu in results))
     latencies = [value * 1000 for client, _ in results for value in client]
-    client_cpu = sum(cpu for _, cpu in results)
     count = len(latencies)
     emit(
         "ingest.single.requests_per_s",
@@ -244,22 +264,14 @@ def bench_singles(base: str, readers: list[ReaderPlan], database_name: str) -> N
     )
     emit("ingest.single.p50_ms", percentile(latencies, 50), "ms")
     emit("ingest.single.p99_ms", percentile(latencies, 99), "ms")
-    # Where the machine's CPU went, per request: the 16 clients' own (signing, httpx), the
-    # server's worker processes, the PostgreSQL backends of the bench's database, and
-    # whatever else ran meanwhile (PostgreSQL's WAL writer, other jobs on the machine).
-    spent = {
-        "client": client_cpu,
-        "server": server_cpu,
-        "postgres": database_cpu,
-        "other": busy - client_cpu - server_cpu - database_cpu,
-    }
-    for name, seconds in spent.items():
-        emit(f"ingest.single.{name}_cpu_ms", seconds * 1000 / count, "ms/request")
+    # The 16 clients' own CPU is signing and httpx: on real readers, not on this machine.
+    emit_cpu("ingest.single", spent, count=count, unit="request")
 
 
-def _cpu_s(*, port: int, database: str) -> tuple[float, float]:
-    """CPU seconds so far of the server listening on `port` (its process and workers), and
-    of the PostgreSQL backends connected to `database` (Linux /proc)."""
+def _cpu_s(*, port: int, database: str) -> dict[str, float]:
+    """CPU seconds so far of the server listening on `port` (its API processes and its
+    projector apart) and of the PostgreSQL backends connected to `database`, apart by the
+    application_name they serve (vigie-api, vigie-projector; Linux /proc)."""
     processes = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -273,13 +285,47 @@ def _cpu_s(*, port: int, database: str) -> tuple[float, float]:
     servers = {
         pid for pid, (command, _, _) in processes.items() if f"serve --port {port} " in command
     }
-    server = sum(cpu for pid, (_, parent, cpu) in processes.items() if {pid, parent} & servers)
-    backends = sum(
-        cpu
-        for command, _, cpu in processes.values()
-        if command.startswith("postgres: ") and f" {database} " in command
-    )
-    return server, backends
+    with psycopg.connect(_dsn(URL), autocommit=True) as conn:
+        names = dict(
+            conn.execute(
+                "SELECT pid, application_name FROM pg_stat_activity WHERE datname = %s",
+                (database,),
+            ).fetchall()
+        )
+    spent = dict.fromkeys(("server", "projector", "postgres", "postgres_projector"), 0.0)
+    for pid, (command, parent, cpu) in processes.items():
+        if {pid, parent} & servers:
+            spent["projector" if " project --follow" in command else "server"] += cpu
+        elif command.startswith("postgres: ") and f" {database} " in command:
+            projector = names.get(pid) == "vigie-projector"
+            spent["postgres_projector" if projector else "postgres"] += cpu
+    return spent
+
+
+class CpuMeter:
+    """Where the machine's CPU went over a span: the server's API processes, its projector,
+    the PostgreSQL backends of the bench's database, the clients (given), and the rest
+    (PostgreSQL's WAL writer and checkpointer, other jobs on the machine)."""
+
+    def __init__(self, *, port: int, database: str) -> None:
+        self._port, self._database = port, database
+        self._busy = _busy_cpu_s()
+        self._parts = _cpu_s(port=port, database=database)
+
+    def spent(self, *, client_s: float) -> dict[str, float]:
+        """CPU seconds per part since the meter started."""
+        after = _cpu_s(port=self._port, database=self._database)
+        parts = {name: after[name] - self._parts[name] for name in after}
+        parts["client"] = client_s
+        parts["other"] = _busy_cpu_s() - self._busy - sum(parts.values())
+        return parts
+
+
+def emit_cpu(prefix: str, spent: dict[str, float], *, count: int, unit: str) -> None:
+    """One figure per part: CPU milliseconds (or microseconds) per request or event."""
+    scale, suffix = (1000, "ms") if unit == "request" else (1_000_000, "us")
+    for name, seconds in spent.items():
+        emit(f"{prefix}.{name}_cpu_{suffix}", seconds * scale / count, f"{suffix}/{unit}")
 
 
 def _busy_cpu_s() -> float:

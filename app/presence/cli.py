@@ -66,7 +66,7 @@ def _follow(settings: Settings) -> None:
     signal.signal(signal.SIGINT, _stop)
     # Should the server die without stopping us (SIGKILL), we are re-parented: stop too.
     threading.Thread(target=_orphaned, args=(parent, stop), daemon=True).start()
-    engine = engine_from_settings(settings)
+    engine = engine_from_settings(settings, name="vigie-projector")
     try:
         log.info("projector following, every %s s", settings.projector_interval_s)
         Projector(session_factory(engine), settings).follow(stop)

@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     )
     max_batch: int = Field(1000, ge=1, le=10_000, description="Most events in one batch.")
     max_body_bytes: int = Field(2_000_000, ge=1024, description="Largest request body.")
+    batch_writers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Batches each worker process stores at once; more wait their turn "
+        "(without a thread or a connection). Every batch ends under the log-wide ledger "
+        "lock, and batches running beside its holder only slow it down.",
+    )
     db_pool_size: int = Field(10, ge=1, description="Connections kept per worker (PostgreSQL).")
     ledger_key_path: Path | None = Field(
         None,
@@ -78,6 +86,21 @@ class Settings(BaseSettings):
     )
     projector_batch: int = Field(
         5000, ge=1, le=100_000, description="Physical events the projector reads per run."
+    )
+    projector_yield_rate: int = Field(
+        1000,
+        ge=0,
+        description="While events arrive faster than this many per second (a replay "
+        "after an outage, not live traffic), the projector takes one batch per interval "
+        "instead of catching up back to back, leaving the CPU to ingest, and catches up "
+        "when the burst is over; 0: it never yields.",
+    )
+    projector_yield_max_s: float = Field(
+        30,
+        ge=0,
+        description="The projector yields to a burst for at most this many seconds since it "
+        "was last up to date; then it catches up whatever arrives, so presence is never "
+        "left behind by a long, steady flow.",
     )
     passage_window_s: int = Field(
         15,

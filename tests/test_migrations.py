@@ -45,3 +45,30 @@ def test_downgrade_to_base_and_upgrade_again(backend: str, tmp_path: Path) -> No
             assert "ledger_entry" in inspect(engine).get_table_names()
         finally:
             engine.dispose()
+
+
+# What the migrations' triggers guard: SQLite rebuilds a table to alter it (batch mode)
+# and drops its triggers with it; a later migration must make them again.
+LEDGER_TABLES = ("ledger_entry", "ledger_node", "ledger_checkpoint")
+TRIGGERS = {
+    "postgresql": {
+        **{t: {f"{t}_append_only", f"{t}_no_truncate"} for t in LEDGER_TABLES},
+        "physical_event": {"physical_event_person_seen"},
+    },
+    "sqlite": {  # one trigger per refused statement; SQLite has no TRUNCATE
+        **{t: {f"{t}_no_update", f"{t}_no_delete"} for t in LEDGER_TABLES},
+        "physical_event": {"physical_event_person_seen"},
+    },
+}
+LIST_TRIGGERS = {
+    "postgresql": "SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal",
+    "sqlite": "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'",
+}
+
+
+def test_every_trigger_is_there_at_head(engine: Engine) -> None:
+    with engine.connect() as conn:
+        found: dict[str, set[str]] = {}
+        for table, name in conn.exec_driver_sql(LIST_TRIGGERS[engine.dialect.name]):
+            found.setdefault(table, set()).add(name)
+    assert found == TRIGGERS[engine.dialect.name]

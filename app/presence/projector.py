@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.alerts import service as alerts
@@ -33,6 +33,19 @@ from app.presence.zones import load_tree
 
 CURSOR = "physical"
 PROJECTOR = Principal(kind="system", subject="projector", role=Role.admin)
+PENDING_CAP = 100_000  # counting stops there: an index-only scan of at most this many ids
+
+
+def pending(session: Session) -> int:
+    """How many stored events the projector has not read yet (at most PENDING_CAP)."""
+    position = select(ProjectionCursor.position).where(ProjectionCursor.name == CURSOR)
+    ahead = (
+        select(PhysicalEvent.id)
+        .where(PhysicalEvent.id > func.coalesce(position.scalar_subquery(), 0))
+        .limit(PENDING_CAP)
+        .subquery()
+    )
+    return session.scalar(select(func.count()).select_from(ahead)) or 0
 
 
 def run_once(session: Session, *, settings: Settings, now: datetime | None = None) -> int:

@@ -32,6 +32,10 @@ class Muster(BaseModel):
     at: datetime
     count: int
     uncertain: int = Field(description="How many of them have an unbadged (open) exit.")
+    pending_events: int = Field(
+        description="Events stored but not yet projected when the list was made (counted "
+        "up to 100,000): whom they move in or out is not reflected yet. 0: up to date."
+    )
     people: list[Stay]
 
 

@@ -19,6 +19,7 @@ from app.auth.scope import scoped, visible_ids
 from app.errors import Invalid, NotFound
 from app.keyset import newest_first
 from app.physical.models import PhysicalEvent
+from app.presence import projector
 from app.presence.models import AirlockCycle, Passage, PresenceInterval, stay_span
 from app.presence.schemas import (
     CycleOut,
@@ -54,6 +55,7 @@ def muster(session: Session, *, zone_id: int, at: datetime, viewer: audit.Viewer
         at=at,
         count=len(stays),
         uncertain=sum(stay.uncertain or stay.open for stay in stays),
+        pending_events=projector.pending(session),
         people=stays,
     )
 

@@ -87,3 +87,22 @@ def test_bad_questions_are_4xx(client: TestClient, session: Session) -> None:
     missing = client.get(f"{base}/zones/999999/muster", headers=ADMIN)
     assert missing.status_code == 404
     assert client.get(f"{base}/passages").status_code == 401
+
+
+def test_the_muster_says_how_many_events_are_not_projected_yet(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    site = build_site(session)
+    _, badge = holder(session)
+    day = Script(site)
+    day.walk_in(badge, at(7))  # swipe, opening, closing at each door on the way
+    day.post_all(session, settings)
+    hall = site.zones["hall"].id
+    url = f"/api/v1/presence/zones/{hall}/muster"
+    asked = {"at": at(8).isoformat()}
+    before = client.get(url, params=asked, headers=ADMIN).json()
+    assert (before["count"], before["pending_events"]) == (0, len(day.events))
+    while projector.run_once(session, settings=settings, now=at(8)):
+        pass
+    after = client.get(url, params=asked, headers=ADMIN).json()
+    assert (after["count"], after["pending_events"]) == (1, 0)

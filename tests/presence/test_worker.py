@@ -53,3 +53,72 @@ def test_follow_goes_on_at_once_while_behind_and_stops_when_asked(
     assert reads == [2, 1, 0]  # a full batch, the rest at once; then nothing new
     with sessions() as check:
         assert check.scalar(select(func.count()).select_from(Passage)) == 1
+
+
+def _scripted(worker: Projector, reads: list[int], newest: list[int]) -> list[int]:
+    """Replace the worker's database with scripts: each tick reads the next figure, each
+    look at the log sees the next newest id; its clock advances a second per look."""
+    done: list[int] = []
+
+    def tick() -> int:
+        done.append(reads[len(done)])
+        return done[-1]
+
+    looks = iter(newest)
+    worker.tick = tick  # type: ignore[method-assign]
+    worker.newest = lambda: next(looks)  # type: ignore[method-assign]
+    return done
+
+
+def _ticking(worker: Projector, start: float = 0.0) -> None:
+    seconds = iter(range(1000))
+    worker.clock = lambda: start + next(seconds)
+    worker.up_to_date_at = start
+
+
+def test_catching_up_yields_to_a_burst_of_ingest_and_resumes_once_it_is_over(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    quick = settings.model_copy(update={"projector_batch": 100, "projector_yield_rate": 1000})
+    worker = Projector(sessions, quick)
+    _ticking(worker)
+    # 5,000 events arrive in the second of the first batch: ingest goes first.
+    done = _scripted(worker, reads=[100, 100, 100], newest=[10_000, 15_000])
+    worker.catch_up(threading.Event())
+    assert done == [100]
+    # 500 in the next second: slower than the limit, the projector goes on at once.
+    done = _scripted(worker, reads=[100, 100, 40], newest=[15_000, 15_500, 15_600, 15_600])
+    worker.catch_up(threading.Event())
+    assert done == [100, 100, 40]
+
+
+def test_after_yield_max_s_behind_the_projector_catches_up_whatever_arrives(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    patient = settings.model_copy(
+        update={"projector_batch": 100, "projector_yield_rate": 1000, "projector_yield_max_s": 30}
+    )
+    worker = Projector(sessions, patient)
+    _ticking(worker)
+    burst = [0, 50_000, 100_000, 150_000]
+    worker.clock()  # 0 s: up to date
+    for _ in range(40):  # 40 s of burst go by
+        worker.clock()
+    done = _scripted(worker, reads=[100, 100, 7], newest=burst)
+    worker.catch_up(threading.Event())
+    assert done == [100, 100, 7]  # behind for over 30 s: no more yielding
+    # Up to date again: the next burst is yielded to.
+    done = _scripted(worker, reads=[100, 100], newest=burst)
+    worker.catch_up(threading.Event())
+    assert done == [100]
+
+
+def test_with_no_yield_rate_the_projector_never_yields(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    never = settings.model_copy(update={"projector_batch": 100, "projector_yield_rate": 0})
+    worker = Projector(sessions, never)
+    _ticking(worker)
+    done = _scripted(worker, reads=[100, 100, 7], newest=[0, 50_000, 100_000, 150_000])
+    worker.catch_up(threading.Event())
+    assert done == [100, 100, 7]

@@ -67,12 +67,13 @@ async def post_event(post: SingleAuth, request: Request, response: Response) -> 
 def post_batch(post: IngestAuth, session: SessionDep, settings: SettingsDep) -> BatchResult:
     """Store a signed batch all or nothing; per event, accepted or duplicate."""
     batch = parse_body(BATCH, post.body)
-    result = ingest.store_batch(session, post=post, events=batch.events, settings=settings)
-    # Committed here rather than by the session's teardown, a hop through the event loop
-    # later: the ledger head lock, which every writer queues for, is held ~2 ms less
-    # (median over a 200k-event burst, of 17 ms). The teardown then has nothing to do.
-    session.commit()
-    return result
+    # Committed as soon as all is written, before the answer is built, rather than by the
+    # session's teardown a hop through the event loop later: the ledger head lock, which
+    # every writer queues for, is held about 2 ms less per 500-event batch (of 18 to 20
+    # ms, medians over a 200,000-event burst). The teardown then has nothing to do.
+    return ingest.store_batch(
+        session, post=post, events=batch.events, settings=settings, then=session.commit
+    )
 
 
 @router.get("/events")

@@ -52,9 +52,7 @@ def test_concurrent_batches_are_stored_at_most_batch_writers_at_once(
     app = create_app(settings.model_copy(update={"batch_writers": writers}), sessions=committed)
     payload = {"events": [swipe(1), swipe(2)]}
     with TestClient(app) as client, ThreadPoolExecutor(BATCHES) as pool:
-        answers = list(
-            pool.map(lambda r: r.post(client, "/api/v1/ingest/batch", payload), readers)
-        )
+        answers = list(pool.map(lambda r: r.post(client, "/api/v1/ingest/batch", payload), readers))
     assert [(a.status_code, a.json()["accepted"]) for a in answers] == [(200, 2)] * BATCHES
     with committed() as session:
         assert session.scalar(select(func.count()).select_from(PhysicalEvent)) == 2 * BATCHES

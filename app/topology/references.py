@@ -7,8 +7,8 @@ answers 409 without anyone touching this module. A column may also name its targ
 without a constraint, `info={"references": "reader.id"}`, where the constraint's check
 costs too much on a hot insert path (physical_event.reader_id): deleting is refused all
 the same, the deleted row being locked first so that no writer adds a reference between
-the count and the delete (writers key-share-lock what they name; see
-app.physical.ingest._lock_reader).
+the count and the delete (ingest holds its reader's row lock, FOR NO KEY UPDATE, until
+it commits; see app.physical.ingest._lock_reader).
 """
 
 from __future__ import annotations

@@ -210,8 +210,8 @@ def delete_entity(
     row = _load(session, spec, entity_id, actor)
     _expect_version(spec, row, expected_version)
     before = _read(session, spec, row, actor)
-    # Locked before counting what names it: a writer that named it meanwhile holds a
-    # key-share lock on it until its commit, which this waits for, then counts.
+    # Locked before counting what names it: a writer naming it meanwhile holds a row lock
+    # on it until its commit (FOR NO KEY UPDATE), which this waits for, then counts.
     session.refresh(row, with_for_update=True)
     check_unreferenced(session, row, f"{spec.name} {entity_id}")
     with session.begin_nested():  # see create_entity

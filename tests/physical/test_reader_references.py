@@ -54,7 +54,7 @@ def test_a_delete_waits_for_a_batch_in_flight_then_counts_its_events(
     deleter = threading.Thread(target=delete)
     deleter.start()
     with committed.begin() as session:
-        # As the batch endpoint does: the reader's row is key-share-locked by its lookup.
+        # As the batch endpoint does: its lookup locks the reader's row.
         post = post_for(session, reader.code, body, lock=True)
         ingest.store_batch(
             session, post=post, events=BATCH.validate_json(body).events, settings=Settings()

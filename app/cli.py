@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 import uvicorn
 
-from app import migrations_state
+from app import migrations_state, serving
 from app.auth.admin_token import ensure_admin_token, token_path
 from app.auth.cli import users
 from app.config import Settings
@@ -55,15 +57,18 @@ def serve(
     if projector is not None:
         projector.start()
     try:
-        uvicorn.run(
-            "app.main:create_app",
-            factory=True,
-            host=host or settings.host,
-            port=port or settings.port,
-            workers=workers,
-            log_level=settings.log_level,
-            access_log=settings.access_log,
-        )
+        options: dict[str, Any] = {
+            "factory": True,
+            "host": host or settings.host,
+            "port": port or settings.port,
+            "workers": workers,
+            "log_level": settings.log_level,
+            "access_log": settings.access_log,
+        }
+        if workers > 1 and serving.balanced():  # each worker on its own socket
+            serving.run(uvicorn.Config("app.main:create_app", **options))
+        else:
+            uvicorn.run("app.main:create_app", **options)
     finally:
         if projector is not None:
             projector.stop()

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -18,29 +15,18 @@ from app.db import make_engine
 from app.presence.models import ProjectionCursor
 from tests.conftest import ADMIN_TOKEN
 from tests.databases import migrated_database
+from tests.processes import children, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _wait_for(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + 60
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
-
-
 def _projectors(server: int) -> list[int]:
-    """Children of the server process running `vigie project --follow` (Linux /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue  # not a process, or gone meanwhile
-        if parent == server and b"--follow" in command and b"project" in command:
-            found.append(int(entry.name))
-    return found
+    """Children of the server process running `vigie project --follow`."""
+    return [
+        pid
+        for pid, command in children(server).items()
+        if b"--follow" in command and b"project" in command
+    ]
 
 
 def _projected(url: str) -> bool:
@@ -62,9 +48,7 @@ def _healthy(base: str) -> bool:
 def test_one_projector_for_two_workers_restarted_after_a_crash(
     backend: str, tmp_path: Path
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     with migrated_database(backend, tmp_path) as url:
         env = {
@@ -85,11 +69,11 @@ def test_one_projector_for_two_workers_restarted_after_a_crash(
             stderr=subprocess.STDOUT,
         )
         try:
-            _wait_for(lambda: _healthy(base), "the server")
-            _wait_for(lambda: _projected(url), "the projector's first run")
+            wait_for(lambda: _healthy(base), "the server")
+            wait_for(lambda: _projected(url), "the projector's first run")
             (first,) = _projectors(server.pid)  # one, not one per worker
             os.kill(first, signal.SIGKILL)
-            _wait_for(lambda: _projectors(server.pid) not in ([], [first]), "a new projector")
+            wait_for(lambda: _projectors(server.pid) not in ([], [first]), "a new projector")
             assert len(_projectors(server.pid)) == 1
             assert _healthy(base)  # the API never went down
             (second,) = _projectors(server.pid)

@@ -42,7 +42,7 @@ def find_badges(session: Session, *, uids: Collection[str]) -> dict[str, KnownBa
     """The registered badges among these UIDs, in one query; unknown UIDs are absent."""
     if not uids:
         return {}
-    rows = session.execute(_BADGES, {"uids": list(uids)})
+    rows = session.connection().execute(_BADGES, {"uids": list(uids)})
     return {
         row.uid: KnownBadge(
             id=row.id,

@@ -83,14 +83,15 @@ _READERS_LOCKED = {
 
 def find_reader(session: Session, *, code: str, lock: bool = False) -> ReaderIdentity | None:
     """The reader with this code and its door, in one query; `lock` also takes its row lock."""
-    row = session.execute(_READER_LOCKED if lock else _READER, {"code": code}).one_or_none()
+    statement = _READER_LOCKED if lock else _READER
+    row = session.connection().execute(statement, {"code": code}).one_or_none()
     return None if row is None else _identity(*row)
 
 
 def lock_readers(session: Session, *, ids: Collection[int]) -> dict[int, ReaderIdentity]:
     """The readers with these ids, by id, each row locked until commit (in id order)."""
     statement = _READERS_LOCKED[session.get_bind().dialect.name]
-    rows = session.execute(statement, {"ids": sorted(ids)})
+    rows = session.connection().execute(statement, {"ids": sorted(ids)})
     return {row[0]: _identity(*row) for row in rows}
 
 

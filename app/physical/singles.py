@@ -134,5 +134,6 @@ def _stored(session: Session, keys: Collection[Key]) -> dict[Key, tuple[bytes, i
         return {}
     readers, seqs = zip(*keys, strict=True)
     parameters = {"keys": list(keys), "readers": list(readers), "seqs": list(seqs)}
-    rows = session.execute(_STORED[session.get_bind().dialect.name], parameters)
+    connection = session.connection()  # Core rows: no ORM machinery per statement
+    rows = connection.execute(_STORED[connection.dialect.name], parameters)
     return {(reader, seq): (digest, index) for reader, seq, digest, index in rows}

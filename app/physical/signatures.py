@@ -6,11 +6,14 @@ itself in `keyid`; vigie holds only the public key. Every failure is a 401 that 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+from cryptography.exceptions import InvalidSignature as CryptographyInvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import Depends, Request
 from http_message_signatures import (
@@ -28,6 +31,7 @@ from app.auth.principal import Principal, Role
 from app.config import Settings
 from app.deps import SessionDep, SettingsDep
 from app.errors import Unauthenticated
+from app.physical import canonical_signature
 from app.physical.devices import DevicePost, ReaderIdentity, find_reader
 
 COVERED = ("@method", "@path", "content-digest")
@@ -94,24 +98,70 @@ class _Verifier(HTTPMessageVerifier):
     def validate_created_and_expires(self, sig_input: Any, max_age: Any = None) -> None:
         # Replaces the library's check, whose future tolerance is a fixed few seconds: a
         # device clock may be off either way by the configured window, no more.
-        created = sig_input.params.get("created")
-        if type(created) is not int:
-            raise InvalidSignature('the signature has no integer "created" parameter')
-        age = self.now.timestamp() - created
-        if abs(age) > self.max_age_s:
-            when = f"{age:.0f} s ago" if age > 0 else f"{-age:.0f} s ahead"
-            raise InvalidSignature(
-                f"stale signature: created {when}, beyond the {self.max_age_s} s window"
-            )
-        expires = sig_input.params.get("expires")
-        if expires is not None and (type(expires) is not int or expires < self.now.timestamp()):
-            raise InvalidSignature("the signature has expired")
+        _check_times(
+            sig_input.params.get("created"),
+            sig_input.params.get("expires"),
+            now=self.now,
+            max_age_s=self.max_age_s,
+        )
+
+
+def _check_times(created: Any, expires: Any, *, now: datetime, max_age_s: int) -> None:
+    """`created` within the window either way, `expires` (if any) not past."""
+    if type(created) is not int:
+        raise InvalidSignature('the signature has no integer "created" parameter')
+    age = now.timestamp() - created
+    if abs(age) > max_age_s:
+        when = f"{age:.0f} s ago" if age > 0 else f"{-age:.0f} s ahead"
+        raise InvalidSignature(f"stale signature: created {when}, beyond the {max_age_s} s window")
+    if expires is not None and (type(expires) is not int or expires < now.timestamp()):
+        raise InvalidSignature("the signature has expired")
+
+
+NOT_VERIFIED = "signature refused: it does not verify with the reader's key"
 
 
 def _verify(
     request: Request, body: bytes, *, keys: _ReaderKeys, now: datetime, max_age_s: int
 ) -> tuple[ReaderIdentity, datetime]:
     """The reader whose key verifies the request's signature, and the signing time; 401."""
+    scope = request.scope
+    raw_path = scope.get("raw_path") or request.url.path.encode()
+    form = canonical_signature.read(
+        request.method, raw_path, scope.get("query_string", b""), request.headers
+    )
+    if form is not None:  # the readers' own shape: read directly, checked the same way
+        return _verify_canonical(form, body, keys=keys, now=now, max_age_s=max_age_s)
+    return _verify_with_library(request, body, keys=keys, now=now, max_age_s=max_age_s)
+
+
+def _verify_canonical(
+    form: canonical_signature.CanonicalSignature,
+    body: bytes,
+    *,
+    keys: _ReaderKeys,
+    now: datetime,
+    max_age_s: int,
+) -> tuple[ReaderIdentity, datetime]:
+    # In the library's order: times, key, signature, then the body against the digest.
+    try:
+        _check_times(form.created, None, now=now, max_age_s=max_age_s)
+        key = keys.resolve_public_key(form.keyid)
+    except InvalidSignature as exc:
+        raise Unauthenticated(f"signature refused: {exc}") from exc
+    try:
+        key.verify(form.signature, form.base)
+    except CryptographyInvalidSignature as exc:
+        raise Unauthenticated(NOT_VERIFIED) from exc
+    if not hmac.compare_digest(form.digest, hashlib.sha256(body).digest()):
+        raise Unauthenticated("signature refused: Content-Digest does not match the message body")
+    assert keys.reader is not None  # resolve_public_key found it
+    return keys.reader, datetime.fromtimestamp(form.created, UTC)
+
+
+def _verify_with_library(
+    request: Request, body: bytes, *, keys: _ReaderKeys, now: datetime, max_age_s: int
+) -> tuple[ReaderIdentity, datetime]:
     verifier = _Verifier(keys=keys, now=now, max_age_s=max_age_s)
     try:
         verified = verifier.verify(
@@ -119,8 +169,7 @@ def _verify(
         )
     except HTTPMessageSignaturesException as exc:
         # The library re-raises a failed Ed25519 check with cryptography's empty message.
-        reason = str(exc) or "it does not verify with the reader's key"
-        raise Unauthenticated(f"signature refused: {reason}") from exc
+        raise Unauthenticated(f"signature refused: {exc}" if str(exc) else NOT_VERIFIED) from exc
     except (ValueError, TypeError, UnicodeError) as exc:
         # Header bytes the parser chokes on are a bad signature, not a server error.
         raise Unauthenticated("signature refused: malformed signature headers") from exc

@@ -19,24 +19,22 @@ Settings: VIGIE_BENCH_POSTGRES_URL, VIGIE_BENCH_INGEST_COUNT (200000),
 VIGIE_BENCH_WORKERS (server worker processes, 2), VIGIE_BENCH_SINGLE_S (15),
 VIGIE_BENCH_CLIENT_NICE (niceness of the single-post clients, 0), VIGIE_BENCH_BATCH_CLIENTS
 (readers delivering their batches at once, 4), VIGIE_BENCH_SINGLE_TRANSPORT (stdlib or
-httpx: how the single-post clients send their signed requests, stdlib).
+httpx: how the single-post clients send their signed requests, stdlib),
+VIGIE_BENCH_SINGLE_SIGN (ahead or live: when they sign them, ahead; bench/single_clients.py).
 """
 
 from __future__ import annotations
 
-import http.client as http_client
-import json
 import os
 import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from datetime import UTC, datetime
+from multiprocessing import Manager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
 import psycopg  # noqa: E402
 from sqlalchemy import make_url  # noqa: E402
 
@@ -45,8 +43,8 @@ from app.db import make_engine, session_factory  # noqa: E402
 from app.presence import projector  # noqa: E402
 from badge_readers.load import run_load  # noqa: E402
 from badge_readers.plan import ReaderPlan  # noqa: E402
-from badge_readers.signing import RequestSigner, load_private_key  # noqa: E402
 from badge_readers.topology_api import fetch_plan  # noqa: E402
+from bench import single_clients  # noqa: E402
 from bench.support import URL, database, emit, log, percentile, server, vigie  # noqa: E402
 
 COUNT = int(os.environ.get("VIGIE_BENCH_INGEST_COUNT", "200000"))
@@ -54,8 +52,10 @@ WORKERS = int(os.environ.get("VIGIE_BENCH_WORKERS", "2"))
 SINGLE_S = float(os.environ.get("VIGIE_BENCH_SINGLE_S", "15"))
 SINGLE_CLIENTS = 16
 # How the single-post clients send their signed requests: "stdlib" (http.client, lean) or
-# "httpx" (the reader client's own transport).
+# "httpx" (the reader client's own transport); when they sign them: "ahead" of the timed
+# part or "live" (bench/single_clients.py).
 SINGLE_TRANSPORT = os.environ.get("VIGIE_BENCH_SINGLE_TRANSPORT", "stdlib")
+SINGLE_SIGN = os.environ.get("VIGIE_BENCH_SINGLE_SIGN", "ahead")
 # Readers delivering their queues at once in the batch part (threads of this process).
 BATCH_CLIENTS = int(os.environ.get("VIGIE_BENCH_BATCH_CLIENTS", "4"))
 # Niceness of the single-post client processes (0: same priority as the server). Readers
@@ -204,70 +204,36 @@ def bench_copy(url: str, batch_rate: float) -> None:
     emit("ingest.batch.copy_ratio", batch_rate / rate, "ratio")
 
 
-def _single_client(job: tuple[str, str, str, int, float]) -> tuple[list[float], float]:
-    """One client's latencies (send to answer, s) and the CPU it spent (s)."""
-    base, code, key_path, first_seq, seconds = job
-    os.nice(CLIENT_NICE)
-    cpu = time.process_time()
-    signer = RequestSigner(code, load_private_key(Path(key_path)))
-    latencies: list[float] = []
-    seq = first_seq
-    url = f"{base}/api/v1/ingest/event"
-    with httpx.Client(timeout=30) as http:
-        # Each request is built and signed as the reader client does (httpx.Request, the
-        # http-message-signatures library); the stdlib transport then sends those bytes
-        # for 0.15 ms of CPU where httpx's own spends about 1 ms (measured): the clients
-        # share the server's 2 cores here, while readers are their own hardware.
-        host, port = base.removeprefix("http://").split(":")
-        link = http_client.HTTPConnection(host, int(port), timeout=30)
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            body = json.dumps(
-                {
-                    "kind": "swipe",
-                    "seq": seq,
-                    "occurred_at": datetime.now(UTC).isoformat(),
-                    "badge_uid": "BENCH-SINGLE",
-                    "result": "denied",
-                    "reason": "unknown_badge",
-                }
-            ).encode()
-            request = http.build_request(
-                "POST", url, content=body, headers={"Content-Type": "application/json"}
-            )
-            signer.sign(request, body)
-            started = time.perf_counter()
-            if SINGLE_TRANSPORT == "httpx":
-                response = http.send(request)
-                status, text = response.status_code, response.text
-            else:
-                link.request("POST", request.url.raw_path.decode(), body, dict(request.headers))
-                answer = link.getresponse()
-                status, text = answer.status, answer.read().decode()
-            latencies.append(time.perf_counter() - started)
-            if status != 201:
-                raise RuntimeError(f"{code}: {status} {text}")
-            seq += 1
-        link.close()
-    return latencies, time.process_time() - cpu
-
-
 def bench_singles(base: str, readers: list[ReaderPlan], database_name: str) -> None:
     """Figure 3: single posts from 16 concurrent clients, each its own process and reader."""
     first_seq = time.time_ns() // 1000 + 10**9
+    manager = Manager()
+    start = manager.Barrier(SINGLE_CLIENTS + 1)
     jobs = [
-        (base, reader.code, str(reader.key), first_seq, SINGLE_S)
+        single_clients.Job(
+            base=base,
+            reader=reader.code,
+            key_path=str(reader.key),
+            first_seq=first_seq,
+            seconds=SINGLE_S,
+            start=start,
+            sign=SINGLE_SIGN,
+            transport=SINGLE_TRANSPORT,
+            nice=CLIENT_NICE,
+        )
         for reader in readers[:SINGLE_CLIENTS]
     ]
-    log(f"single posts: {len(jobs)} clients for {SINGLE_S:.0f} s")
+    log(f"single posts: {len(jobs)} clients for {SINGLE_S:.0f} s, signed {SINGLE_SIGN}")
     port = int(base.rsplit(":", 1)[1])
-    with ProcessPoolExecutor(max_workers=len(jobs)) as pool:
+    with manager, ProcessPoolExecutor(max_workers=len(jobs)) as pool:
+        running = [pool.submit(single_clients.run, job) for job in jobs]
+        start.wait()  # every client has signed ahead: the clock starts
         meter = CpuMeter(port=port, database=database_name)
         started = time.perf_counter()
-        results = list(pool.map(_single_client, jobs))
+        results = [future.result() for future in running]
         elapsed = time.perf_counter() - started
-        spent = meter.spent(client_s=sum(cpu for _, cpu in results))
-    latencies = [value * 1000 for client, _ in results for value in client]
+        spent = meter.spent(client_s=sum(result.cpu_s for result in results))
+    latencies = [value * 1000 for result in results for value in result.latencies]
     count = len(latencies)
     emit(
         "ingest.single.requests_per_s",
@@ -278,10 +244,13 @@ def bench_singles(base: str, readers: list[ReaderPlan], database_name: str) -> N
         load_average=os.getloadavg()[0],
         client_nice=CLIENT_NICE,
         transport=SINGLE_TRANSPORT,
+        signed=SINGLE_SIGN,
+        signed_live=sum(result.signed_live for result in results),
     )
     emit("ingest.single.p50_ms", percentile(latencies, 50), "ms")
     emit("ingest.single.p99_ms", percentile(latencies, 99), "ms")
-    # The 16 clients' own CPU is signing and httpx: on real readers, not on this machine.
+    # The 16 clients' own CPU is HTTP (and signing, signed live): on real readers, not on
+    # this machine.
     emit_cpu("ingest.single", spent, count=count, unit="request")
 
 

@@ -132,22 +132,39 @@ def _copy_types(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> lis
     return [table.c[name].type.compile(dialect=dialect).split("(")[0].lower() for name in columns]
 
 
+@cache
+def _unnest_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str:
+    """INSERT of rows given as one array per column: one statement whatever their number."""
+    names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
+    arrays = ", ".join(f"%s::{kind}[]" for kind in _copy_types(dialect, table, columns))
+    # Names from vigie's own table metadata, never from a request: no injection here.
+    return f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
+
+
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows (same keys each) in one go: COPY on PostgreSQL, else one executemany."""
+    """Insert rows (same keys each) in one statement: on PostgreSQL COPY, or an INSERT
+    of unnested arrays for a few rows; elsewhere one executemany."""
     connection = session.connection()
-    if connection.dialect.name != "postgresql" or len(rows) < COPY_MIN_ROWS:
+    if connection.dialect.name != "postgresql":
         connection.execute(insert(table), rows)
         return
-    # COPY writes 500 rows 3 to 4 times faster than the pipelined executemany (measured:
-    # about 12 ms against 45 ms for physical_event), and the ledger and the ingest call
-    # this under the ledger head lock, which every writer waits for. Values are already
-    # what the columns hold (aware UTC datetimes, bytes): skipping SQLAlchemy's bind
-    # processing loses nothing.
+    # Values are already what the columns hold (aware UTC datetimes, bytes): skipping
+    # SQLAlchemy's bind processing loses nothing.
     columns = tuple(rows[0])
-    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)  # the only PostgreSQL driver vigie uses
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
     try:
+        if len(rows) < COPY_MIN_ROWS:
+            # The few rows of a group of single posts: one statement, one result, where
+            # the executemany sent one per row (a group of 4 posts: 1.51 to 1.56 ms of
+            # CPU instead of 1.66, measured). Same text each time: psycopg prepares it.
+            statement = _unnest_insert(connection.dialect, table, columns)
+            driver.execute(statement, [[row[name] for row in rows] for name in columns])
+            return
+        # COPY writes 500 rows 3 to 4 times faster than the pipelined executemany
+        # (measured: about 12 ms against 45 ms for physical_event), and the ledger and the
+        # ingest call this under the ledger head lock, which every writer waits for.
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
             # Binary rows: a third of the text format's CPU and half its time for 500
             # ledger entries (measured), bytea being sent as is rather than hex-escaped.

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
 import psycopg
-from sqlalchemy import Dialect, Engine, Table, create_engine, event, insert
+from sqlalchemy import Dialect, Engine, Select, Table, create_engine, event, insert
+from sqlalchemy.engine import Compiled
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 
@@ -130,6 +131,34 @@ COPY_MIN_ROWS = 8
 def _copy_types(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> list[str]:
     """PostgreSQL type names of the columns, as binary COPY needs them (bigint, varchar...)."""
     return [table.c[name].type.compile(dialect=dialect).split("(")[0].lower() for name in columns]
+
+
+Query = Select[*tuple[Any, ...]]
+"""A SELECT whatever its columns."""
+
+
+@cache
+def _compiled(dialect: Dialect, statement: Query) -> Compiled:
+    return statement.compile(dialect=dialect)
+
+
+def select_together(
+    session: Session, queries: Sequence[tuple[Query, Mapping[str, Any]]]
+) -> list[list[tuple[Any, ...]]]:
+    """Run SELECTs in order and return each one's rows: on PostgreSQL in one round trip
+    (a psycopg pipeline; each statement still sees what committed before it started, and
+    runs after the previous one, locks included), elsewhere one after the other."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return [[tuple(row) for row in connection.execute(q, p)] for q, p in queries]
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    cursors = []
+    with driver.pipeline():
+        for query, parameters in queries:
+            compiled = _compiled(connection.dialect, query)
+            cursors.append(driver.execute(str(compiled), compiled.construct_params(parameters)))
+    return [cursor.fetchall() for cursor in cursors]
 
 
 @cache

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from app.db import Query
 from app.topology.models import Badge
 
 
@@ -33,23 +36,39 @@ class KnownBadge:
         return "valid"
 
 
-_BADGES = select(
+_COLUMNS = select(
     Badge.uid, Badge.id, Badge.person_id, Badge.status, Badge.valid_from, Badge.valid_until
-).where(Badge.uid.in_(bindparam("uids", expanding=True)))  # built once, as its cache key
+)
+# Built once, as their cache keys; PostgreSQL binds the UIDs as one array.
+_BADGES = {
+    "postgresql": _COLUMNS.where(Badge.uid == any_(bindparam("uids", type_=ARRAY(String)))),
+    "sqlite": _COLUMNS.where(Badge.uid.in_(bindparam("uids", expanding=True))),
+}
+
+
+def badges_query(dialect: str, uids: Collection[str]) -> tuple[Query, dict[str, Any]]:
+    """The query of the registered badges among these UIDs; `known_badges` reads its rows."""
+    return _BADGES[dialect], {"uids": sorted(uids)}
+
+
+def known_badges(rows: Iterable[Sequence[Any]]) -> dict[str, KnownBadge]:
+    """The badges of `badges_query`'s rows, by UID; unknown UIDs are absent."""
+    return {
+        uid: KnownBadge(
+            id=badge_id,
+            person_id=person_id,
+            status=status,
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
+        for uid, badge_id, person_id, status, valid_from, valid_until in rows
+    }
 
 
 def find_badges(session: Session, *, uids: Collection[str]) -> dict[str, KnownBadge]:
     """The registered badges among these UIDs, in one query; unknown UIDs are absent."""
     if not uids:
         return {}
-    rows = session.connection().execute(_BADGES, {"uids": list(uids)})
-    return {
-        row.uid: KnownBadge(
-            id=row.id,
-            person_id=row.person_id,
-            status=row.status,
-            valid_from=row.valid_from,
-            valid_until=row.valid_until,
-        )
-        for row in rows
-    }
+    connection = session.connection()
+    query, parameters = badges_query(connection.dialect.name, uids)
+    return known_badges(connection.execute(query, parameters))

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Integer, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from app.auth.principal import Principal
+from app.db import Query
 from app.topology.models import Door, Reader
 
 
@@ -88,10 +89,14 @@ def find_reader(session: Session, *, code: str, lock: bool = False) -> ReaderIde
     return None if row is None else _identity(*row)
 
 
-def lock_readers(session: Session, *, ids: Collection[int]) -> dict[int, ReaderIdentity]:
-    """The readers with these ids, by id, each row locked until commit (in id order)."""
-    statement = _READERS_LOCKED[session.get_bind().dialect.name]
-    rows = session.connection().execute(statement, {"ids": sorted(ids)})
+def readers_locked(dialect: str, ids: Collection[int]) -> tuple[Query, dict[str, Any]]:
+    """The query of the readers with these ids, each row locked until commit (in id order);
+    `identities` reads its rows."""
+    return _READERS_LOCKED[dialect], {"ids": sorted(ids)}
+
+
+def identities(rows: Iterable[Sequence[Any]]) -> dict[int, ReaderIdentity]:
+    """The readers of `readers_locked`'s rows, by id."""
     return {row[0]: _identity(*row) for row in rows}
 
 

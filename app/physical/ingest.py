@@ -179,14 +179,20 @@ def check_events(
 
 
 def append_events(
-    session: Session, new: Sequence[tuple[DevicePost, CheckedEvent]], *, settings: Settings
+    session: Session,
+    new: Sequence[tuple[DevicePost, CheckedEvent]],
+    *,
+    settings: Settings,
+    badges: dict[str, KnownBadge] | None = None,
 ) -> list[int]:
-    """Append new events to the ledger, then their rows; the ledger index of each."""
+    """Append new events to the ledger, then their rows; the ledger index of each.
+
+    `badges`: the registered badges among the swipes' UIDs, when already looked up."""
     if not new:
         return []
-    badges = find_badges(
-        session, uids={item.event.badge_uid for _, item in new if isinstance(item.event, Swipe)}
-    )
+    if badges is None:
+        swiped = {item.event.badge_uid for _, item in new if isinstance(item.event, Swipe)}
+        badges = find_badges(session, uids=swiped)
     facts = []
     rows = []
     shared: dict[int, tuple[dict[str, Any], ...]] = {}

@@ -185,7 +185,8 @@ def test_a_statement_failure_in_a_group_reruns_each_post_alone(
     asyncio.run(writer.store(single(committed, code, one)))
     # As if a writer that skips the reader lock had looked before seq 1 was committed:
     # the copy of seq 1 reaches the UNIQUE constraint, inside the group's transaction.
-    monkeypatch.setattr(singles, "_stored", lambda *_: {})
+    real = singles._stored_query
+    monkeypatch.setattr(singles, "_stored_query", lambda dialect, _: real(dialect, {(-1, -1)}))
     group = [single(committed, code, one), single(committed, code, swipe(2))]
     outcomes, sizes = store_in_one_group(
         writer, single(committed, code, swipe(3)), group, monkeypatch
